@@ -1,0 +1,221 @@
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils.functional import cached_property
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import StreamField
+from wagtail.models import Orderable, Page, PageManager
+from wagtail.query import PageQuerySet
+from wagtail.search import index
+
+from ..blocks import ArticleBodyBlock
+from .base import ReaderPage
+
+# JSON inside <script>: escape what could end the element, as Django's json_script does.
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+class ArticleKind(models.TextChoices):
+    NEWS = "news", _("News")
+    FEATURE = "feature", _("Feature")
+    ANALYSIS = "analysis", _("Analysis")
+    OPINION = "opinion", _("Opinion")
+    INTERVIEW = "interview", _("Interview")
+
+
+class ArticleQuerySet(PageQuerySet):
+    def published(self):
+        """Live, public articles, newest first."""
+        return self.live().public().order_by("-first_published_at", "-pk")
+
+    def for_listing(self):
+        """What a teaser needs, fetched in a fixed number of queries."""
+        return self.select_related("lead_image").prefetch_related(
+            "bylines__author", "lead_image__renditions"
+        )
+
+    def tagged(self, tag_slugs):
+        return self.filter(tagged_items__tag__slug__in=tag_slugs).distinct()
+
+    def by_author(self, author):
+        return self.filter(bylines__author=author).distinct()
+
+
+ArticleManager = PageManager.from_queryset(ArticleQuerySet)
+
+
+class ArticleTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "newsroom.ArticlePage", on_delete=models.CASCADE, related_name="tagged_items"
+    )
+
+
+class ArticleByline(Orderable):
+    page = ParentalKey("newsroom.ArticlePage", on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(
+        "newsroom.Author", verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+
+    panels = [FieldPanel("author")]
+
+
+class ArticlePage(ReaderPage):
+    standfirst = models.TextField(
+        _("standfirst"), max_length=400, help_text=_("One or two sentences under the headline.")
+    )
+    kind = models.CharField(
+        _("kind"), max_length=16, choices=ArticleKind.choices, default=ArticleKind.NEWS
+    )
+    dateline = models.CharField(
+        _("dateline"),
+        max_length=80,
+        blank=True,
+        help_text=_("Where it was reported from, e.g. RIGA"),
+    )
+    lead_image = models.ForeignKey(
+        "wagtailimages.Image",
+        verbose_name=_("lead image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    lead_image_caption = models.CharField(_("lead image caption"), max_length=400, blank=True)
+    lead_image_credit = models.CharField(_("lead image credit"), max_length=200, blank=True)
+    body = StreamField(ArticleBodyBlock(), verbose_name=_("body"))
+    source_credit = models.CharField(
+        _("source credit"),
+        max_length=200,
+        blank=True,
+        help_text=_('A wire agency or another outlet, e.g. "With reporting by Baltic Wire".'),
+    )
+    tags = ClusterTaggableManager(through=ArticleTag, blank=True, verbose_name=_("tags"))
+
+    objects = ArticleManager()
+
+    parent_page_types = ["newsroom.SectionPage"]
+    subpage_types: list[str] = []
+
+    content_panels = [
+        FieldPanel("title", heading=_("Headline")),
+        FieldPanel("standfirst"),
+        FieldPanel("kind"),
+        InlinePanel("bylines", label=_("Byline"), min_num=1),
+        FieldPanel("dateline"),
+        MultiFieldPanel(
+            [
+                FieldPanel("lead_image"),
+                FieldPanel("lead_image_caption"),
+                FieldPanel("lead_image_credit"),
+            ],
+            heading=_("Lead image"),
+        ),
+        FieldPanel("body"),
+        FieldPanel("source_credit"),
+        FieldPanel("tags"),
+    ]
+
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("standfirst"),
+        index.SearchField("body"),
+        index.FilterField("kind"),
+    ]
+
+    class Meta:
+        verbose_name = _("article")
+
+    @cached_property
+    def authors(self):
+        return [byline.author for byline in self.bylines.all()]
+
+    def tag_links(self) -> list[tuple[str, str]]:
+        prefix = self.edition_path()
+        return [(tag.name, f"{prefix}tags/{tag.slug}/") for tag in self.tags.all()]
+
+    def byline_links(self) -> list[tuple[str, str]]:
+        prefix = self.edition_path()
+        return [(author.name, f"{prefix}authors/{author.slug}/") for author in self.authors]
+
+    @property
+    def section(self):
+        return self.get_parent().specific
+
+    @property
+    def was_updated(self) -> bool:
+        """Shown as "Updated" only when a later publish came well after the first one."""
+        first, last = self.first_published_at, self.last_published_at
+        return bool(first and last and (last - first).total_seconds() > 600)
+
+    def meta_description(self) -> str:
+        return self.search_description or self.standfirst
+
+    def social_image(self):
+        return self.lead_image
+
+    def related_articles(self, limit: int = 4) -> list["ArticlePage"]:
+        """'Read more': articles sharing a tag, then from the same section; newest first,
+        never this one."""
+        published = (
+            ArticlePage.objects.published().filter(locale_id=self.locale_id).exclude(pk=self.pk)
+        )
+        tag_ids = [tag.pk for tag in self.tags.all()]
+        picked = (
+            list(
+                published.filter(tagged_items__tag_id__in=tag_ids).distinct().for_listing()[:limit]
+            )
+            if tag_ids
+            else []
+        )
+        if len(picked) < limit:
+            picked += list(
+                published.child_of(self.get_parent())
+                .exclude(pk__in=[page.pk for page in picked])
+                .for_listing()[: limit - len(picked)]
+            )
+        return picked
+
+    def structured_data_json(self) -> str:
+        """schema.org NewsArticle as JSON-LD (https://schema.org/NewsArticle,
+        https://developers.google.com/search/docs/appearance/structured-data/article)."""
+        base = settings.GAZETTE_BASE_URL
+        newsroom = self.newsroom_settings()
+        data = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "mainEntityOfPage": {"@type": "WebPage", "@id": self.canonical_url()},
+            "headline": self.title[:110],
+            "description": self.meta_description(),
+            "inLanguage": self.locale.language_code,
+            "articleSection": self.section.title,
+            "datePublished": self.first_published_at.isoformat()
+            if self.first_published_at
+            else None,
+            "dateModified": (self.last_published_at or self.first_published_at).isoformat()
+            if self.first_published_at
+            else None,
+            "author": [author.schema_org() for author in self.authors],
+            "publisher": {
+                "@type": "NewsMediaOrganization",
+                "name": newsroom.name,
+                "url": base + "/",
+            },
+            "isAccessibleForFree": True,
+        }
+        if self.lead_image:
+            data["image"] = [base + self.lead_image.get_rendition("fill-1200x675").url]
+        tags = [tag.name for tag in self.tags.all()]
+        if tags:
+            data["keywords"] = tags
+        if self.dateline:
+            data["dateline"] = self.dateline
+        if self.source_credit:
+            data["creditText"] = self.source_credit
+        text = json.dumps({k: v for k, v in data.items() if v is not None}, ensure_ascii=False)
+        return mark_safe(text.translate(_JSON_SCRIPT_ESCAPES))  # noqa: S308 - escaped above

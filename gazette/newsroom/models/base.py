@@ -1,0 +1,95 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+from wagtail.models import Locale, Page
+
+from .site import NewsroomSettings
+
+
+class ReaderPage(Page):
+    """What every public page shares: metadata, the canonical link and language alternates.
+
+    Pages must work on any hostname (mirrors, onion addresses), so links inside them are
+    relative; only the canonical link and Open Graph URLs name the primary domain.
+    """
+
+    class Meta:
+        abstract = True
+
+    def relative_path(self) -> str:
+        """The page's path on any host: '/news/slug/' or '/ru/news/slug/'."""
+        return self.get_url_parts()[2]
+
+    def canonical_url(self) -> str:
+        return settings.GAZETTE_BASE_URL + self.relative_path()
+
+    def meta_description(self) -> str:
+        return self.search_description
+
+    def social_image(self):
+        return None
+
+    def social_image_meta(self) -> dict | None:
+        """Open Graph image: absolute URL on the primary domain, with its size."""
+        image = self.social_image()
+        if image is None:
+            return None
+        rendition = image.get_rendition("fill-1200x630")
+        return {
+            "url": settings.GAZETTE_BASE_URL + rendition.url,
+            "width": rendition.width,
+            "height": rendition.height,
+        }
+
+    def newsroom_settings(self, request=None) -> NewsroomSettings:
+        if request is not None:
+            return NewsroomSettings.for_request(request)
+        return NewsroomSettings.for_site(self.get_site())
+
+    def language_alternates(self) -> list[tuple[str, str]]:
+        """(language code, URL) of every live translation, this page included, for hreflang."""
+        return [
+            (page.locale.language_code, settings.GAZETTE_BASE_URL + page.relative_path())
+            for page in self.get_translations(inclusive=True).live().select_related("locale")
+        ]
+
+    def edition_path(self) -> str:
+        """Path of this language edition's front page: '/' or '/ru/'."""
+        with translation.override(self.locale.language_code):
+            return reverse("wagtail_serve", args=[""])
+
+    def edition(self):
+        """This language edition's home page."""
+        from .pages import HomePage
+
+        return HomePage.objects.ancestor_of(self, inclusive=True).first()
+
+    def language_links(self) -> list[dict]:
+        """The language switcher: this page's translation where one is live, otherwise the
+        other edition's front page."""
+        translations = {
+            page.locale_id: page.relative_path()
+            for page in self.get_translations().live().select_related("locale")
+        }
+        links = []
+        for locale in Locale.objects.exclude(pk=self.locale_id):
+            path = translations.get(locale.pk)
+            if path is None:
+                with translation.override(locale.language_code):
+                    path = reverse("wagtail_serve", args=[""])
+            links.append(
+                {"code": locale.language_code, "name": locale.get_display_name(), "url": path}
+            )
+        return links
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        edition = self.edition()
+        context["edition"] = edition
+        sections = list(edition.sections()) if edition else []
+        context["sections"] = sections
+        context["current_section_id"] = next(
+            (section.pk for section in sections if self.path.startswith(section.path)), None
+        )
+        context["newsroom"] = self.newsroom_settings(request)
+        return context

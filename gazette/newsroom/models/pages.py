@@ -1,0 +1,148 @@
+from django.conf import settings
+from django.core.paginator import EmptyPage, Paginator
+from django.db import models
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
+from wagtail.admin.panels import FieldPanel, PageChooserPanel
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
+
+from ..blocks import RICH_TEXT_FEATURES, PlainBodyBlock
+from .articles import ArticlePage
+from .authors import Author
+from .base import ReaderPage
+
+PAGE_SIZE = 20
+
+
+def paginate(queryset, number: int):
+    """One page of a listing; pages past the end are 404s, not empty pages."""
+    paginator = Paginator(queryset, PAGE_SIZE, allow_empty_first_page=True)
+    try:
+        return paginator.page(number)
+    except EmptyPage as error:
+        raise Http404(str(error)) from error
+
+
+class HomePage(RoutablePageMixin, ReaderPage):
+    """The front page of one language edition. Also answers /tags/<slug>/ and
+    /authors/<slug>/, so those listings exist in every language."""
+
+    lead_article = models.ForeignKey(
+        "newsroom.ArticlePage",
+        verbose_name=_("lead story"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Leave empty to lead with the newest article."),
+    )
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["newsroom.SectionPage", "newsroom.StandardPage"]
+    content_panels = [*ReaderPage.content_panels, PageChooserPanel("lead_article")]
+
+    class Meta:
+        verbose_name = _("home page")
+
+    def sections(self):
+        return SectionPage.objects.child_of(self).live().public().in_menu()
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        articles = ArticlePage.objects.published().descendant_of(self).for_listing()
+        lead = self.lead_article
+        if lead is None or not lead.live:
+            lead = articles.first()
+        shown = [lead.pk] if lead else []
+        latest = list(articles.exclude(pk__in=shown)[:6])
+        shown += [page.pk for page in latest]
+        context["lead"] = lead
+        context["latest"] = latest
+        context["section_blocks"] = [
+            (section, list(articles.child_of(section).exclude(pk__in=shown)[:4]))
+            for section in self.sections()
+        ]
+        return context
+
+    def _listing(self, request, *, listing_path, queryset, number, template, extra):
+        path = listing_path if number == 1 else f"{listing_path}page/{number}/"
+        context = {
+            **extra,
+            "listing_path": listing_path,
+            "canonical_url": settings.GAZETTE_BASE_URL + path,
+            "articles": paginate(queryset.for_listing(), number),
+        }
+        return self.render(request, context_overrides=context, template=template)
+
+    @path("tags/<str:slug>/", name="tag")
+    @path("tags/<str:slug>/page/<int:number>/", name="tag")
+    def tag_page(self, request, slug, number=1):
+        tag = get_object_or_404(Tag, slug=slug)
+        queryset = ArticlePage.objects.published().descendant_of(self).tagged([tag.slug])
+        if not queryset.exists():
+            raise Http404("No articles carry this tag.")
+        return self._listing(
+            request,
+            listing_path=f"{self.edition_path()}tags/{tag.slug}/",
+            queryset=queryset,
+            number=number,
+            template="newsroom/tag_page.html",
+            extra={"tag": tag},
+        )
+
+    @path("authors/<str:slug>/", name="author")
+    @path("authors/<str:slug>/page/<int:number>/", name="author")
+    def author_page(self, request, slug, number=1):
+        author = get_object_or_404(Author, slug=slug, locale_id=self.locale_id)
+        return self._listing(
+            request,
+            listing_path=f"{self.edition_path()}authors/{author.slug}/",
+            queryset=ArticlePage.objects.published().descendant_of(self).by_author(author),
+            number=number,
+            template="newsroom/author_page.html",
+            extra={"author": author},
+        )
+
+
+class SectionPage(RoutablePageMixin, ReaderPage):
+    intro = models.TextField(_("introduction"), blank=True)
+
+    parent_page_types = ["newsroom.HomePage"]
+    subpage_types = ["newsroom.ArticlePage"]
+    content_panels = [*ReaderPage.content_panels, FieldPanel("intro")]
+
+    class Meta:
+        verbose_name = _("section")
+
+    def meta_description(self) -> str:
+        return self.search_description or self.intro
+
+    @path("", name="first")
+    @path("page/<int:number>/", name="page")
+    def listing(self, request, number=1):
+        articles = ArticlePage.objects.published().child_of(self)
+        path = self.relative_path() if number == 1 else f"{self.relative_path()}page/{number}/"
+        return self.render(
+            request,
+            context_overrides={
+                "articles": paginate(articles.for_listing(), number),
+                "canonical_url": settings.GAZETTE_BASE_URL + path,
+            },
+        )
+
+
+class StandardPage(ReaderPage):
+    """A plain page: About, Privacy Policy, how to support us."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=RICH_TEXT_FEATURES)
+    body = StreamField(PlainBodyBlock(), verbose_name=_("body"), blank=True)
+
+    parent_page_types = ["newsroom.HomePage", "newsroom.StandardPage"]
+    subpage_types = ["newsroom.StandardPage"]
+    content_panels = [*ReaderPage.content_panels, FieldPanel("intro"), FieldPanel("body")]
+
+    class Meta:
+        verbose_name = _("plain page")

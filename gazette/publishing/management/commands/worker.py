@@ -1,0 +1,74 @@
+"""`gazette worker`: runs queued tasks, and a clock that publishes scheduled pages on time.
+
+Without REDIS_URL the queue is the database (django-tasks-db's worker); with it, RQ. Any number
+of workers may run on any number of machines: the clock's job takes a lock, so it runs once.
+"""
+
+import logging
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from gazette.publishing.scheduling import publish_due_pages
+
+logger = logging.getLogger(__name__)
+
+
+def run_clock(stop: threading.Event, interval: int) -> None:
+    while not stop.wait(interval):
+        try:
+            publish_due_pages()
+        except Exception:  # a failed round must not stop the clock; the next one retries
+            logger.exception("Scheduled publishing failed; retrying in %s s", interval)
+        finally:
+            close_old_connections()
+
+
+class Command(BaseCommand):
+    help = "Run background tasks and publish scheduled pages when they are due."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--no-clock",
+            action="store_true",
+            help="Do not publish scheduled pages from this worker (another one does).",
+        )
+        parser.add_argument(
+            "--burst", action="store_true", help="Run the tasks already queued, then exit."
+        )
+
+    def handle(self, *args, **options):
+        stop = threading.Event()
+        if not options["no_clock"] and not options["burst"]:
+            clock = threading.Thread(
+                target=run_clock,
+                args=(stop, settings.GAZETTE_SCHEDULE_INTERVAL),
+                name="gazette-clock",
+                daemon=True,
+            )
+            clock.start()
+        backend = settings.TASKS["default"]["BACKEND"]
+        try:
+            if backend == "django_tasks_rq.RQBackend":
+                # RQ must build jobs with django-tasks-rq's class, which runs Task objects.
+                call_command(
+                    "rqworker",
+                    *settings.RQ_QUEUES,
+                    job_class="django_tasks_rq.backend.Job",
+                    with_scheduler=not options["burst"],
+                    burst=options["burst"],
+                )
+            else:
+                call_command(
+                    "db_worker",
+                    queue_name="*",
+                    reload=False,
+                    batch=options["burst"],
+                    startup_delay=not options["burst"],
+                    verbosity=options["verbosity"],
+                )
+        finally:
+            stop.set()

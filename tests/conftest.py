@@ -1,0 +1,34 @@
+import os
+
+import pytest
+from django.db import connections
+
+from tests.factories import make_newsroom
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture
+def newsroom(db):
+    return make_newsroom()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _keep_serialized_state(django_db_setup):
+    """Serialized rollback restores what migrations created after a transactional test's
+    flush, from an attribute on the connection object. Playwright's sync API runs in a
+    greenlet and Django's connections are context-local, so that object can be replaced
+    mid-run; keeping the state on the connection class keeps it for every connection."""
+    for alias in connections:
+        state = getattr(connections[alias], "_test_serialized_contents", None)
+        if state is not None:
+            type(connections[alias])._test_serialized_contents = state
+
+
+@pytest.fixture
+def committed_newsroom(django_db_serialized_rollback, transactional_db):
+    """The newsroom, committed, for tests where another thread or process reads the database
+    (the live server, a worker)."""
+    return make_newsroom()
