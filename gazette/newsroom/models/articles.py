@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
-from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, TitleFieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
@@ -103,7 +103,7 @@ class ArticlePage(ReaderPage):
     subpage_types: list[str] = []
 
     content_panels = [
-        FieldPanel("title", heading=_("Headline")),
+        TitleFieldPanel("title", heading=_("Headline")),
         FieldPanel("standfirst"),
         FieldPanel("kind"),
         InlinePanel("bylines", label=_("Byline"), min_num=1),
@@ -143,9 +143,24 @@ class ArticlePage(ReaderPage):
         prefix = self.edition_path()
         return [(author.name, f"{prefix}authors/{author.slug}/") for author in self.authors]
 
-    @property
+    @cached_property
     def section(self):
         return self.get_parent().specific
+
+    @property
+    def kind_label(self) -> str:
+        """The kind, shown beside the section unless it would only repeat it
+        (news in News, an opinion piece in Opinion)."""
+        if self.kind == ArticleKind.NEWS or self.section.slug.startswith(self.kind):
+            return ""
+        return self.get_kind_display()
+
+    @property
+    def lead_image_alt(self) -> str:
+        """The caption already describes the picture to everyone; alt text would repeat it."""
+        if self.lead_image is None or self.lead_image_caption:
+            return ""
+        return self.lead_image.description or ""
 
     @property
     def was_updated(self) -> bool:

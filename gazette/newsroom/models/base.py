@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import get_language_info
 from wagtail.models import Locale, Page
 
 from .site import NewsroomSettings
@@ -77,9 +78,8 @@ class ReaderPage(Page):
             if path is None:
                 with translation.override(locale.language_code):
                     path = reverse("wagtail_serve", args=[""])
-            links.append(
-                {"code": locale.language_code, "name": locale.get_display_name(), "url": path}
-            )
+            name = get_language_info(locale.language_code)["name_local"]
+            links.append({"code": locale.language_code, "name": name, "url": path})
         return links
 
     def get_context(self, request, *args, **kwargs):
