@@ -194,7 +194,12 @@ def test_russian_edition_lives_under_ru_prefix(newsroom):
     home_ru.save_revision().publish()
     response, html = get("/ru/")
     assert '<html lang="ru">' in html
+    assert "К содержанию" in html  # the interface is in Russian too
+    assert '<a href="/" hreflang="en" lang="en">English</a>' in html
     assert '<link rel="alternate" hreflang="en" href="https://lantern.example/">' in html
     assert '<link rel="alternate" hreflang="ru" href="https://lantern.example/ru/">' in html
     _, html = get("/")
-    assert '<a href="/ru/" hreflang="ru" lang="ru">' in html
+    assert '<a href="/ru/" hreflang="ru" lang="ru">Русский</a>' in html
+    assert "Skip to content" in html
+    # A Russian browser asking for an English page still gets it in English.
+    assert "Skip to content" in Client(headers={"accept-language": "ru"}).get("/").content.decode()
