@@ -10,6 +10,7 @@ DEBUG is off unless ``GAZETTE_DEBUG=1`` is set outside production.
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -208,6 +209,10 @@ WAGTAILADMIN_BASE_URL = os.environ.get("GAZETTE_BASE_URL") or (
 )
 # The primary address: named by canonical links and feeds. Pages link relatively otherwise.
 GAZETTE_BASE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
+# The page store renders pages as if requested on the primary host, so it must be allowed.
+GAZETTE_RENDER_HOST = urlsplit(GAZETTE_BASE_URL).netloc
+if GAZETTE_RENDER_HOST and "*" not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(urlsplit(GAZETTE_BASE_URL).hostname)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILEMBEDS_FINDERS: list = []  # embeds are rendered by our own block; never fetched
@@ -238,6 +243,11 @@ if PRODUCTION:
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or [
         f"https://{host}" for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")
     ]
+
+# The page store: public pages rendered to files, answered before Django (see publishing/).
+GAZETTE_STORE_DIR = Path(os.environ.get("GAZETTE_STORE_DIR", DATA_DIR / "store"))
+GAZETTE_READ_PATH = env_bool("GAZETTE_READ_PATH", True)
+GAZETTE_READ_CACHE_MB = int(os.environ.get("GAZETTE_READ_CACHE_MB", "64"))
 
 # Scheduled publishing: how often the worker's clock looks for pages that are due.
 GAZETTE_SCHEDULE_INTERVAL = int(os.environ.get("GAZETTE_SCHEDULE_INTERVAL", "20"))

@@ -17,6 +17,7 @@ from gazette.newsroom.models import (
     SectionPage,
     StandardPage,
 )
+from gazette.publishing.building import rebuilds_paused
 
 
 def make_image(title: str = "Harbour at dusk", colour: str = "#336699"):
@@ -75,7 +76,13 @@ def make_article(
 
 
 def make_newsroom() -> dict:
-    """Two sections, three authors (one a desk), five articles, About/Privacy/Support pages."""
+    """Two sections, three authors (one a desk), five articles, About/Privacy/Support pages.
+    The page store is left alone; tests of the store build it themselves."""
+    with rebuilds_paused():
+        return _make_newsroom()
+
+
+def _make_newsroom() -> dict:
     site = Site.objects.get(is_default_site=True)
     news, business = make_section("News"), make_section("Business")
     anna = make_author("Anna Petrenko", role="Correspondent")

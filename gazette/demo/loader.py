@@ -21,6 +21,7 @@ from gazette.newsroom.models import (
     SectionPage,
     StandardPage,
 )
+from gazette.publishing.building import rebuilds_paused
 
 from .images import draw_image
 
@@ -37,9 +38,14 @@ def publish(page: Page, *, at=None) -> None:
         Page.objects.filter(pk=page.pk).update(first_published_at=at, last_published_at=at)
 
 
-@transaction.atomic
 def load_demo(*, now=None, progress=None) -> HomePage:
-    """Build the demo newsroom under the site's home page. Run on an empty database only."""
+    """Build the demo newsroom under the site's home page. Run on an empty database only.
+    The page store is built once at the end (`build_site`), not after every publish."""
+    with rebuilds_paused(), transaction.atomic():
+        return _load(now=now, progress=progress)
+
+
+def _load(*, now, progress) -> HomePage:
     data = json.loads(DATA.read_text(encoding="utf-8"))
     now = now or timezone.now()
     english = Locale.objects.get(language_code="en")

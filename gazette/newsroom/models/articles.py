@@ -14,6 +14,8 @@ from wagtail.models import Orderable, Page, PageManager
 from wagtail.query import PageQuerySet
 from wagtail.search import index
 
+from gazette.publishing.dependencies import record_shown
+
 from ..blocks import ArticleBodyBlock
 from .base import ReaderPage
 
@@ -98,6 +100,7 @@ class ArticlePage(ReaderPage):
     tags = ClusterTaggableManager(through=ArticleTag, blank=True, verbose_name=_("tags"))
 
     objects = ArticleManager()
+    change_shows_everywhere = False
 
     parent_page_types = ["newsroom.SectionPage"]
     subpage_types: list[str] = []
@@ -134,6 +137,11 @@ class ArticlePage(ReaderPage):
     @cached_property
     def authors(self):
         return [byline.author for byline in self.bylines.all()]
+
+    def stored_paths(self) -> set[str]:
+        from gazette.publishing.paths import paths_for_article
+
+        return paths_for_article(self)
 
     def tag_links(self) -> list[tuple[str, str]]:
         prefix = self.edition_path()
@@ -194,6 +202,7 @@ class ArticlePage(ReaderPage):
                 .exclude(pk__in=[page.pk for page in picked])
                 .for_listing()[: limit - len(picked)]
             )
+        record_shown(picked)
         return picked
 
     def structured_data_json(self) -> str:

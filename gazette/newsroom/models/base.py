@@ -4,6 +4,9 @@ from django.utils import translation
 from django.utils.translation import get_language_info
 from wagtail.models import Locale, Page
 
+from gazette.publishing import building
+from gazette.publishing.models import StoredPage
+
 from .site import NewsroomSettings
 
 
@@ -14,8 +17,41 @@ class ReaderPage(Page):
     relative; only the canonical link and Open Graph URLs name the primary domain.
     """
 
+    # Sections, home and plain pages appear in every page's header or footer, so a change
+    # to one of them rebuilds the site; an article's change touches only what shows it.
+    change_shows_everywhere = True
+
     class Meta:
         abstract = True
+
+    # Every change a reader could see goes through these, whether made in the admin, by the
+    # scheduled-publishing clock or by code; each queues the page store's rebuild.
+    def publish(self, revision, *args, **kwargs):
+        result = super().publish(revision, *args, **kwargs)
+        building.schedule_rebuild(self.pk)
+        return result
+
+    def unpublish(self, *args, **kwargs):
+        result = super().unpublish(*args, **kwargs)
+        building.schedule_rebuild(self.pk)
+        return result
+
+    def move(self, *args, **kwargs):
+        result = super().move(*args, **kwargs)
+        building.schedule_rebuild(self.pk)
+        return result
+
+    def delete(self, *args, **kwargs):
+        paths = self.stored_paths()
+        result = super().delete(*args, **kwargs)
+        building.schedule_render(paths)
+        if self.change_shows_everywhere:
+            building.schedule_site_build()
+        return result
+
+    def stored_paths(self) -> set[str]:
+        """The stored pages that show this page (rendered again when it goes away)."""
+        return set(StoredPage.objects.filter(page_id=self.pk).values_list("path", flat=True))
 
     def relative_path(self) -> str:
         """The page's path on any host: '/news/slug/' or '/ru/news/slug/'."""

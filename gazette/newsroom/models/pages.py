@@ -9,6 +9,8 @@ from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 
+from gazette.publishing.dependencies import record_shown
+
 from ..blocks import RICH_TEXT_FEATURES, PlainBodyBlock
 from .articles import ArticlePage
 from .authors import Author
@@ -21,9 +23,11 @@ def paginate(queryset, number: int):
     """One page of a listing; pages past the end are 404s, not empty pages."""
     paginator = Paginator(queryset, PAGE_SIZE, allow_empty_first_page=True)
     try:
-        return paginator.page(number)
+        page = paginator.page(number)
     except EmptyPage as error:
         raise Http404(str(error)) from error
+    record_shown(page.object_list)
+    return page
 
 
 class HomePage(RoutablePageMixin, ReaderPage):
@@ -61,10 +65,14 @@ class HomePage(RoutablePageMixin, ReaderPage):
         shown += [page.pk for page in latest]
         context["lead"] = lead
         context["latest"] = latest
+        record_shown([lead] if lead else [])
+        record_shown(latest)
         context["section_blocks"] = [
             (section, list(articles.child_of(section).exclude(pk__in=shown)[:4]))
             for section in self.sections()
         ]
+        for _section, block in context["section_blocks"]:
+            record_shown(block)
         return context
 
     def _listing(self, request, *, listing_path, queryset, number, template, extra):

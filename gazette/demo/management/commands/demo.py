@@ -12,7 +12,9 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from gazette.newsroom.models import ArticlePage
+from gazette.publishing.building import build_site
 from gazette.publishing.management.commands.serve import granian_argv
+from gazette.publishing.store import PageStore
 
 ADMIN_USERNAME = "admin"
 
@@ -37,6 +39,9 @@ class Command(BaseCommand):
             self.stdout.write("Loading the demo newsroom…")
             load_demo(progress=self._progress)
             self.stdout.write("")
+        if not any(PageStore().paths()):
+            self.stdout.write("Rendering the site into the page store…")
+            self.stdout.write(str(build_site()))
         password = self._reset_admin()
         port = options["port"]
         self.stdout.write(

@@ -1,0 +1,110 @@
+"""The page store: every public page rendered to a file, with gzip and brotli copies.
+
+Layout: ``<root>/<url path>/index.html`` for pages, the file itself for feeds and the like
+(``/rss.xml`` -> ``<root>/rss.xml``); ``.gz`` and ``.br`` files sit beside each. Every write
+goes to a temporary file that is renamed over the old one, so a reader never gets a half
+written page (rename is atomic on POSIX filesystems). Identical bytes are not rewritten, so
+ETag, Last-Modified and `mirror push` see only real changes.
+
+Several web servers share one store through a shared volume (NFS, a cloud file share) mounted
+at ``GAZETTE_STORE_DIR``, or each keeps its own copy fed by `gazette mirror push`.
+"""
+
+import gzip
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import brotli
+from django.conf import settings
+
+ENCODINGS = {"br": ".br", "gzip": ".gz"}
+
+CONTENT_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".xml": "application/xml; charset=utf-8",
+    ".json": "application/json",
+    ".txt": "text/plain; charset=utf-8",
+}
+# Feeds are told apart by name, so that readers' apps recognise them.
+NAMED_CONTENT_TYPES = {
+    "rss.xml": "application/rss+xml; charset=utf-8",
+    "atom.xml": "application/atom+xml; charset=utf-8",
+    "feed.json": "application/feed+json",
+}
+
+
+def content_type_for(file: Path) -> str:
+    return NAMED_CONTENT_TYPES.get(file.name) or CONTENT_TYPES.get(
+        file.suffix, "application/octet-stream"
+    )
+
+
+class UnsafePath(ValueError):
+    pass
+
+
+class PageStore:
+    def __init__(self, root: Path | str | None = None):
+        self.root = Path(root or settings.GAZETTE_STORE_DIR)
+
+    def file_for(self, url_path: str) -> Path:
+        """The file that answers ``url_path``; refuses anything that could leave the store."""
+        if not url_path.startswith("/") or "\\" in url_path or "\x00" in url_path:
+            raise UnsafePath(url_path)
+        parts = url_path.strip("/").split("/") if url_path != "/" else []
+        if any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+            raise UnsafePath(url_path)
+        if url_path.endswith("/"):
+            parts.append("index.html")
+        return self.root.joinpath(*parts)
+
+    def read(self, url_path: str) -> bytes | None:
+        try:
+            return self.file_for(url_path).read_bytes()
+        except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
+            return None
+
+    def write(self, url_path: str, body: bytes) -> bool:
+        """Store ``body`` at ``url_path`` with its compressed copies. False if unchanged."""
+        file = self.file_for(url_path)
+        if self.read(url_path) == body:
+            return False
+        file.parent.mkdir(parents=True, exist_ok=True)
+        # Compressed copies first: a reader who sees the new page also gets its new copies.
+        _replace(file.with_name(file.name + ".gz"), gzip.compress(body, compresslevel=9, mtime=0))
+        _replace(file.with_name(file.name + ".br"), brotli.compress(body, quality=11))
+        _replace(file, body)
+        return True
+
+    def delete(self, url_path: str) -> bool:
+        file = self.file_for(url_path)
+        existed = file.exists()
+        for path in (file, file.with_name(file.name + ".gz"), file.with_name(file.name + ".br")):
+            path.unlink(missing_ok=True)
+        return existed
+
+    def paths(self) -> Iterator[str]:
+        """Every URL path in the store."""
+        for file in sorted(self.root.rglob("*")):
+            if not file.is_file() or file.suffix in (".gz", ".br") or file.name.startswith("."):
+                continue
+            relative = file.relative_to(self.root).as_posix()
+            yield (
+                "/" + relative[: -len("index.html")]
+                if file.name == "index.html"
+                else "/" + relative
+            )
+
+
+def _replace(path: Path, data: bytes) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,129 @@
+"""The page store follows the content: a full build holds every public page exactly as
+Django renders it, and publishing, editing or unpublishing an article re-renders the pages
+that show it."""
+
+import pytest
+from django.test import Client
+
+from gazette.publishing.building import build_site
+from gazette.publishing.models import StoredPage
+from gazette.publishing.store import PageStore
+from tests.factories import make_article
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def store(settings, tmp_path):
+    settings.GAZETTE_STORE_DIR = tmp_path / "store"
+    return PageStore()
+
+
+def test_full_build_holds_every_public_page_as_django_renders_it(newsroom, store):
+    summary = build_site(store=store)
+    assert summary.errors == []
+    paths = set(store.paths())
+    expected = {
+        "/",
+        "/news/",
+        "/business/",
+        "/about/",
+        "/privacy/",
+        "/support/",
+        "/tags/censorship/",
+        "/tags/assembly/",
+        "/tags/courts/",
+        "/tags/economy/",
+        "/authors/anna-petrenko/",
+        "/authors/ivan-sorokin/",
+        "/authors/staff/",
+        *(newsroom[key].url for key in ["lead", "tagged", "same_section", "older", "other"]),
+    }
+    assert paths == expected
+    for path in expected:
+        assert store.read(path) == Client().get(path).content, path
+    assert summary.written == len(expected)
+    again = build_site(store=store)
+    assert again.written == 0 and again.unchanged == len(expected)
+
+
+def test_full_build_removes_what_the_site_no_longer_has(newsroom, store):
+    build_site(store=store)
+    store.write("/news/a-deleted-story/", b"old")
+    summary = build_site(store=store)
+    assert "/news/a-deleted-story/" not in set(store.paths())
+    assert summary.removed == 1
+
+
+def test_stored_pages_record_the_articles_they_show(newsroom, store):
+    build_site(store=store)
+    home = StoredPage.objects.get(path="/")
+    assert newsroom["lead"].pk in set(home.shows.values_list("pk", flat=True))
+    article = StoredPage.objects.get(path=newsroom["lead"].url)
+    assert article.page_id == newsroom["lead"].pk
+    # Its "Read more" shows the article sharing its tag.
+    assert newsroom["tagged"].pk in set(article.shows.values_list("pk", flat=True))
+
+
+def test_publishing_an_article_updates_every_page_that_shows_it(
+    newsroom, store, django_capture_on_commit_callbacks
+):
+    build_site(store=store)
+    with django_capture_on_commit_callbacks(execute=True):
+        article = make_article(
+            newsroom["business"],
+            "Censors fine a printing house",
+            authors=[newsroom["authors"]["ivan"]],
+            tags=["Censorship"],
+            hours_ago=0,
+        )
+    for path in ["/", "/business/", "/tags/censorship/", "/authors/ivan-sorokin/", article.url]:
+        assert b"Censors fine a printing house" in store.read(path), path
+    # Articles sharing its tag list it under "Read more".
+    assert b"Censors fine a printing house" in store.read(newsroom["lead"].url)
+    # Pages that do not show it are not touched.
+    assert b"Censors fine a printing house" not in store.read("/news/")
+
+
+def test_editing_a_headline_updates_pages_that_show_it(
+    newsroom, store, django_capture_on_commit_callbacks
+):
+    build_site(store=store)
+    tagged = newsroom["tagged"]
+    assert b"Printers face new fines" in store.read(newsroom["lead"].url)
+    with django_capture_on_commit_callbacks(execute=True):
+        tagged.title = "Printers face record fines"
+        tagged.save_revision().publish()
+    for path in ["/", "/business/", "/tags/censorship/", newsroom["lead"].url]:
+        page = store.read(path)
+        assert b"Printers face record fines" in page, path
+        assert b"Printers face new fines" not in page, path
+    assert b'<h1 class="article__headline">Printers face record fines</h1>' in store.read(
+        tagged.url
+    )
+
+
+def test_unpublishing_removes_an_article_everywhere(
+    newsroom, store, django_capture_on_commit_callbacks
+):
+    build_site(store=store)
+    tagged = newsroom["tagged"]
+    with django_capture_on_commit_callbacks(execute=True):
+        tagged.unpublish()
+    assert store.read(tagged.url) is None
+    for path in store.paths():
+        assert b"Printers face new fines" not in store.read(path), path
+    assert not StoredPage.objects.filter(path=tagged.url).exists()
+
+
+def test_deleting_an_article_removes_it_everywhere(
+    newsroom, store, django_capture_on_commit_callbacks
+):
+    build_site(store=store)
+    other = newsroom["other"]
+    url = other.url
+    with django_capture_on_commit_callbacks(execute=True):
+        other.delete()
+    assert store.read(url) is None
+    for path in store.paths():
+        assert b"Grain exports fall" not in store.read(path), path
