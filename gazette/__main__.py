@@ -8,6 +8,8 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["demo"]:
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gazette.demo.settings")
+        if "--port" in argv[:-1]:  # the demo's canonical links name the port it serves on
+            os.environ["PORT"] = argv[argv.index("--port") + 1]
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gazette.settings")
 
     from django.core.exceptions import ImproperlyConfigured

@@ -74,7 +74,6 @@ INSTALLED_APPS = [
     "gazette.newsroom",
     "gazette.publishing",
     "gazette.demo",
-    "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -91,7 +90,6 @@ INSTALLED_APPS = [
     "taggit",
     "django_tasks",
     "django_tasks_db",
-    "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -104,7 +102,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gazette.publishing.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "gazette.publishing.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -199,14 +197,33 @@ if REDIS_URL:
     RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # On disk, so the web server and the worker on this machine share it (Wagtail caches
+    # the site's root paths there and clears them when a site changes).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Wagtail
 WAGTAIL_SITE_NAME = os.environ.get("GAZETTE_SITE_NAME", "Gazette")
-WAGTAILADMIN_BASE_URL = os.environ.get("GAZETTE_BASE_URL") or (
-    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000"
-)
+
+
+def _default_base_url() -> str:
+    if not PRODUCTION:
+        return "http://127.0.0.1:8000"
+    host = ALLOWED_HOSTS[0]
+    if host == "*" or host.startswith("."):
+        raise ImproperlyConfigured(
+            f"ALLOWED_HOSTS starts with {host!r}, which names no single host: set "
+            "GAZETTE_BASE_URL to the newsroom's primary address, e.g. https://lantern.example"
+        )
+    return f"https://{host}"
+
+
+WAGTAILADMIN_BASE_URL = os.environ.get("GAZETTE_BASE_URL") or _default_base_url()
 # The primary address: named by canonical links and feeds. Pages link relatively otherwise.
 GAZETTE_BASE_URL = WAGTAILADMIN_BASE_URL.rstrip("/")
 # The page store renders pages as if requested on the primary host, so it must be allowed.
@@ -215,6 +232,10 @@ if GAZETTE_RENDER_HOST and "*" not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(urlsplit(GAZETTE_BASE_URL).hostname)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Documents are served through Wagtail's view as downloads, never as pages of our origin, and
+# only these types may be uploaded (an uploaded .html or .svg could run script on our origin).
+WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "ods", "pptx", "odp", "csv", "txt", "epub"]
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILEMBEDS_FINDERS: list = []  # embeds are rendered by our own block; never fetched
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin must not call out to wagtail.org
 WAGTAILADMIN_PATH = os.environ.get("GAZETTE_ADMIN_PATH", "admin").strip("/")
@@ -239,7 +260,11 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("GAZETTE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GAZETTE_HSTS_INCLUDE_SUBDOMAINS", True)
-    SECURE_HSTS_PRELOAD = env_bool("GAZETTE_HSTS_PRELOAD", True)
+    # Preloading binds every subdomain to HTTPS in browsers for months and is slow to undo:
+    # a newsroom opts in (GAZETTE_HSTS_PRELOAD=1); until then Django's reminder is silenced.
+    SECURE_HSTS_PRELOAD = env_bool("GAZETTE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or [
         f"https://{host}" for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")
     ]

@@ -47,7 +47,20 @@ def test_production_with_its_settings_passes_the_deployment_checks(tmp_path):
     env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
     result = gazette("check", "--deploy", "--fail-level", "DEBUG", env=env, tmp_path=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
+    # HSTS preloading is opt-in; only its reminder (security.W021) is silenced until then.
+    assert "System check identified no issues (1 silenced)." in result.stdout
+    env["GAZETTE_HSTS_PRELOAD"] = "1"
+    result = gazette("check", "--deploy", "--fail-level", "DEBUG", env=env, tmp_path=tmp_path)
     assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_a_wildcard_host_needs_an_explicit_base_url(tmp_path):
+    env = {**PRODUCTION, "ALLOWED_HOSTS": "*", "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    result = gazette("check", env=env, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "set GAZETTE_BASE_URL" in result.stderr
+    env["GAZETTE_BASE_URL"] = "https://lantern.example"
+    assert gazette("check", env=env, tmp_path=tmp_path).returncode == 0
 
 
 def test_debug_is_never_on_in_production_and_off_by_default(tmp_path):

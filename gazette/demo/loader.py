@@ -5,7 +5,9 @@ import json
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.files.images import ImageFile
 from django.db import transaction
 from django.utils import timezone
@@ -56,8 +58,9 @@ def _load(*, now, progress) -> HomePage:
     home.search_description = data["newsroom"]["tagline"]
     publish(home)
     site.site_name = data["newsroom"]["name"]
-    site.hostname = "127.0.0.1"
-    site.port = 8000
+    address = urlsplit(settings.GAZETTE_BASE_URL)
+    site.hostname = address.hostname
+    site.port = address.port or 80
     site.save()
 
     sections = {}

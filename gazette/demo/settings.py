@@ -13,5 +13,3 @@ os.environ.setdefault("GAZETTE_SCHEDULE_INTERVAL", "10")
 os.environ.setdefault("GAZETTE_LOG_LEVEL", "WARNING")
 
 from gazette.settings import *  # noqa: F403
-
-GAZETTE_DEMO = True

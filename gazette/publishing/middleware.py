@@ -12,7 +12,7 @@ class SecurityHeadersMiddleware:
 
     def __call__(self, request):
         response = self.get_response(request)
-        in_admin = request.path.startswith((self.admin_prefix, "/django-admin/"))
+        in_admin = request.path.startswith(self.admin_prefix)
         csp = ADMIN_CSP if in_admin else READER_CSP
         response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)

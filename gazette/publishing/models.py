@@ -14,3 +14,15 @@ class StoredPage(models.Model):
 
     def __str__(self) -> str:
         return self.path
+
+
+class Lease(models.Model):
+    """A named lock held in the database, for databases without advisory locks (SQLite):
+    the row's unique name is the lock; an expired lease may be taken over."""
+
+    name = models.CharField(max_length=200, unique=True)
+    holder = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return self.name

@@ -97,9 +97,8 @@ def paths_for_article(article: ArticlePage) -> set[str]:
             related = (
                 ArticlePage.objects.published()
                 .descendant_of(home)
-                .filter(tagged_items__tag_id__in=tag_ids)
-                .exclude(pk=article.pk)
-                .distinct()[:RELATED_REFRESH_LIMIT]
+                .with_tag_ids(tag_ids)
+                .exclude(pk=article.pk)[:RELATED_REFRESH_LIMIT]
             )
             paths.update(page.relative_path() for page in related)
     return paths

@@ -80,7 +80,14 @@ def test_metadata_on_every_page(newsroom):
 
 
 def test_pages_link_relatively_to_our_own_host(newsroom):
+    from wagtail.models import Site
+
+    # A second site (an onion address) makes Wagtail's page.url absolute; ours stay relative.
+    Site.objects.create(
+        hostname="lanternabcdef.onion", port=80, root_page=Site.objects.get().root_page
+    )
     _, html = get(newsroom["lead"].url)
+    assert "lanternabcdef.onion" not in html and "http://localhost" not in html
     links = [part.split('"')[0] for part in html.split('href="')[1:]]
     own_absolute = [link for link in links if link.startswith("https://lantern.example")]
     # Only the canonical link and its alternates name the primary domain.
@@ -137,6 +144,14 @@ def test_section_page_lists_newest_first_and_paginates(newsroom):
 
 def test_tag_and_author_pages(newsroom):
     _, html = get("/tags/censorship/")
+    assert "<title>Articles tagged “Censorship” — The Lantern</title>" in html
+    assert '<meta property="og:title" content="Articles tagged “Censorship”">' in html
+    assert '<link rel="canonical" href="https://lantern.example/tags/censorship/">' in html
+    assert (
+        '<link rel="alternate" hreflang="en" href="https://lantern.example/tags/censorship/">'
+        in html
+    )
+    assert "Top story" not in html  # the front page's content is not computed here
     assert "Assembly passes media law" in html and "Printers face new fines" in html
     assert "Grain exports fall" not in html
     _, html = get("/authors/ivan-sorokin/")
@@ -173,6 +188,8 @@ def test_reader_pages_send_strict_security_headers_and_no_cookies(newsroom):
         assert response.headers["X-Content-Type-Options"] == "nosniff"
         assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
         assert not response.cookies, path
+        # The language is in the path, so caches must not split on the browser's language.
+        assert "Accept-Language" not in response.headers.get("Vary", ""), path
 
 
 def test_no_inline_script_or_style_in_reader_pages(newsroom):

@@ -49,6 +49,15 @@ def site(committed_newsroom):
         process.communicate(timeout=30)
 
 
+def test_uploaded_documents_are_not_served_as_files_of_our_origin(site, settings):
+    documents = settings.MEDIA_ROOT / "documents"
+    documents.mkdir(parents=True, exist_ok=True)
+    (documents / "evil.html").write_text("<script>alert(document.cookie)</script>")
+    with pytest.raises(urllib.error.HTTPError) as error:
+        fetch(site + "/media/documents/evil.html")
+    assert error.value.code == 404
+
+
 def test_served_from_the_store_and_updated_by_the_worker(committed_newsroom, site):
     headers, _ = fetch(site + "/")
     assert headers["ETag"] and "s-maxage" in headers["Cache-Control"]

@@ -59,8 +59,8 @@ def test_due_article_is_published_and_appears_on_home_section_and_tag(newsroom):
     )
 
 
-@pytest.mark.django_db
-def test_publishing_waits_while_another_worker_holds_the_lock(newsroom):
+def test_publishing_waits_while_another_worker_holds_the_lock(committed_newsroom):
+    newsroom = committed_newsroom
     from django.db import connection
 
     from gazette.publishing.locks import exclusive

@@ -42,11 +42,20 @@ class ArticleQuerySet(PageQuerySet):
             "bylines__author", "lead_image__renditions"
         )
 
+    # Subqueries rather than joins with DISTINCT, which PostgreSQL would run over whole page
+    # rows, bodies included.
     def tagged(self, tag_slugs):
-        return self.filter(tagged_items__tag__slug__in=tag_slugs).distinct()
+        return self.filter(
+            pk__in=ArticleTag.objects.filter(tag__slug__in=tag_slugs).values("content_object_id")
+        )
+
+    def with_tag_ids(self, tag_ids):
+        return self.filter(
+            pk__in=ArticleTag.objects.filter(tag_id__in=tag_ids).values("content_object_id")
+        )
 
     def by_author(self, author):
-        return self.filter(bylines__author=author).distinct()
+        return self.filter(pk__in=ArticleByline.objects.filter(author=author).values("page_id"))
 
 
 ArticleManager = PageManager.from_queryset(ArticleQuerySet)
@@ -189,13 +198,7 @@ class ArticlePage(ReaderPage):
             ArticlePage.objects.published().filter(locale_id=self.locale_id).exclude(pk=self.pk)
         )
         tag_ids = [tag.pk for tag in self.tags.all()]
-        picked = (
-            list(
-                published.filter(tagged_items__tag_id__in=tag_ids).distinct().for_listing()[:limit]
-            )
-            if tag_ids
-            else []
-        )
+        picked = list(published.with_tag_ids(tag_ids).for_listing()[:limit]) if tag_ids else []
         if len(picked) < limit:
             picked += list(
                 published.child_of(self.get_parent())

@@ -54,8 +54,12 @@ class HomePage(RoutablePageMixin, ReaderPage):
     def sections(self):
         return SectionPage.objects.child_of(self).live().public().in_menu()
 
-    def get_context(self, request, *args, **kwargs):
-        context = super().get_context(request, *args, **kwargs)
+    @path("", name="front")
+    def front_page(self, request):
+        return self.render(request, context_overrides=self.front_page_context())
+
+    def front_page_context(self) -> dict:
+        context = {}
         articles = ArticlePage.objects.published().descendant_of(self).for_listing()
         lead = self.lead_article
         if lead is None or not lead.live:
@@ -77,10 +81,13 @@ class HomePage(RoutablePageMixin, ReaderPage):
 
     def _listing(self, request, *, listing_path, queryset, number, template, extra):
         path = listing_path if number == 1 else f"{listing_path}page/{number}/"
+        canonical = settings.GAZETTE_BASE_URL + path
         context = {
             **extra,
             "listing_path": listing_path,
-            "canonical_url": settings.GAZETTE_BASE_URL + path,
+            "canonical_url": canonical,
+            # Tags and authors belong to one edition: no translated equivalent to point to.
+            "alternates": [(self.locale.language_code, canonical)],
             "articles": paginate(queryset.for_listing(), number),
         }
         return self.render(request, context_overrides=context, template=template)
@@ -98,7 +105,11 @@ class HomePage(RoutablePageMixin, ReaderPage):
             queryset=queryset,
             number=number,
             template="newsroom/tag_page.html",
-            extra={"tag": tag},
+            extra={
+                "tag": tag,
+                "meta_title": _("Articles tagged “%(name)s”") % {"name": tag.name},
+                "meta_description": _("Articles tagged “%(name)s”") % {"name": tag.name},
+            },
         )
 
     @path("authors/<str:slug>/", name="author")
@@ -111,7 +122,11 @@ class HomePage(RoutablePageMixin, ReaderPage):
             queryset=ArticlePage.objects.published().descendant_of(self).by_author(author),
             number=number,
             template="newsroom/author_page.html",
-            extra={"author": author},
+            extra={
+                "author": author,
+                "meta_title": author.name,
+                "meta_description": author.bio or author.role or author.name,
+            },
         )
 
 

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 
 from gazette.newsroom.models import ArticlePage
 from gazette.publishing.building import build_site
-from gazette.publishing.management.commands.serve import granian_argv
+from gazette.publishing.management.commands.serve import granian_argv, prepare_directories
 from gazette.publishing.store import PageStore
 
 ADMIN_USERNAME = "admin"
@@ -69,6 +69,7 @@ class Command(BaseCommand):
         return password
 
     def _serve(self, port: int) -> None:
+        prepare_directories()
         env = {**os.environ, "PORT": str(port)}
         server = subprocess.Popen(
             granian_argv(host="127.0.0.1", port=port, workers=1, threads=4), env=env

@@ -8,6 +8,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 
+def prepare_directories() -> None:
+    """granian refuses to mount a directory that does not exist."""
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+    (settings.MEDIA_ROOT / "images").mkdir(parents=True, exist_ok=True)
+
+
 def granian_argv(*, host: str, port: int, workers: int, threads: int) -> list[str]:
     return [
         sys.executable,
@@ -28,10 +34,11 @@ def granian_argv(*, host: str, port: int, workers: int, threads: int) -> list[st
         settings.STATIC_URL.rstrip("/"),
         "--static-path-mount",
         str(settings.STATIC_ROOT),
+        # Only image renditions are public files; documents go through Wagtail's view.
         "--static-path-route",
-        settings.MEDIA_URL.rstrip("/"),
+        settings.MEDIA_URL + "images",
         "--static-path-mount",
-        str(settings.MEDIA_ROOT),
+        str(settings.MEDIA_ROOT / "images"),
         "gazette.wsgi:application",
     ]
 
@@ -50,8 +57,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
-        settings.MEDIA_ROOT.mkdir(parents=True, exist_ok=True)
+        prepare_directories()
         argv = granian_argv(
             host=options["host"],
             port=options["port"],
