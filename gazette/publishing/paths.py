@@ -6,10 +6,22 @@ from collections.abc import Iterator
 from django.utils import translation
 from taggit.models import Tag
 
-from gazette.newsroom.models import ArticlePage, Author, HomePage, SectionPage, StandardPage
+from gazette.newsroom.models import (
+    ArticleByline,
+    ArticlePage,
+    ArticleTag,
+    Author,
+    HomePage,
+    SectionPage,
+    StandardPage,
+)
 from gazette.newsroom.models.pages import PAGE_SIZE
 
+from . import sitemaps
+from .feeds import FORMATS
 from .models import StoredPage
+
+FEED_NAMES = list(FORMATS)
 
 # A new article shows up in the "Read more" of the newest articles sharing its tags; older
 # ones catch up at the next full build (a popular tag can have thousands of articles).
@@ -17,27 +29,22 @@ RELATED_REFRESH_LIMIT = 20
 
 
 def listing_paths(base: str, count: int) -> list[str]:
+    """A listing's pages, then its feeds (beside its first page)."""
     pages = max(1, math.ceil(count / PAGE_SIZE))
-    return [base] + [f"{base}page/{number}/" for number in range(2, pages + 1)]
-
-
-def edition_prefix(home: HomePage) -> str:
-    return home.edition_path()
-
-
-def home_paths() -> Iterator[str]:
-    for home in HomePage.objects.live().public().select_related("locale"):
-        yield home.relative_path()
+    return [
+        base,
+        *(f"{base}page/{number}/" for number in range(2, pages + 1)),
+        *(f"{base}{name}" for name in FEED_NAMES),
+    ]
 
 
 def tag_paths(home: HomePage, tags=None) -> Iterator[str]:
     articles = ArticlePage.objects.published().descendant_of(home)
-    tags = (
-        tags
-        if tags is not None
-        else Tag.objects.filter(pk__in=articles.values("tagged_items__tag_id"))
-    )
-    prefix = edition_prefix(home)
+    if tags is None:
+        tags = Tag.objects.filter(
+            pk__in=ArticleTag.objects.filter(content_object__in=articles).values("tag_id")
+        )
+    prefix = home.edition_path()
     for tag in tags:
         count = articles.tagged([tag.slug]).count()
         if count:
@@ -46,14 +53,12 @@ def tag_paths(home: HomePage, tags=None) -> Iterator[str]:
 
 def author_paths(home: HomePage, authors=None) -> Iterator[str]:
     articles = ArticlePage.objects.published().descendant_of(home)
-    authors = (
-        authors
-        if authors is not None
-        else Author.objects.filter(
-            locale_id=home.locale_id, pk__in=articles.values("bylines__author_id")
+    if authors is None:
+        authors = Author.objects.filter(
+            locale_id=home.locale_id,
+            pk__in=ArticleByline.objects.filter(page__in=articles).values("author_id"),
         )
-    )
-    prefix = edition_prefix(home)
+    prefix = home.edition_path()
     for author in authors:
         count = articles.by_author(author).count()
         if count:
@@ -65,29 +70,39 @@ def section_paths(section: SectionPage) -> list[str]:
     return listing_paths(section.relative_path(), count)
 
 
+def edition_paths(home: HomePage) -> list[str]:
+    """The front page and the edition's own feeds."""
+    return [home.relative_path(), *(f"{home.edition_path()}{name}" for name in FEED_NAMES)]
+
+
 def site_paths() -> Iterator[str]:
     """Every path of the public site."""
     for home in HomePage.objects.live().public():
-        yield home.relative_path()
-        for section in SectionPage.objects.live().public().descendant_of(home):
-            yield from section_paths(section)
-        for page in StandardPage.objects.live().public().descendant_of(home):
-            yield page.relative_path()
-        for article in ArticlePage.objects.published().descendant_of(home).defer_streamfields():
-            yield article.relative_path()
-        yield from tag_paths(home)
-        yield from author_paths(home)
+        with translation.override(home.locale.language_code):
+            yield from edition_paths(home)
+            for section in SectionPage.objects.live().public().descendant_of(home):
+                yield from section_paths(section)
+            for page in StandardPage.objects.live().public().descendant_of(home):
+                yield page.relative_path()
+            articles = ArticlePage.objects.published().descendant_of(home).defer_streamfields()
+            for article in articles:
+                yield article.relative_path()
+            yield from tag_paths(home)
+            yield from author_paths(home)
+    yield from sitemaps.sitemap_paths()
 
 
 def paths_for_article(article: ArticlePage) -> set[str]:
     """What to render again when this article is published, changed or unpublished."""
     paths = set(StoredPage.objects.filter(page_id=article.pk).values_list("path", flat=True))
     paths |= set(StoredPage.objects.filter(shows=article).values_list("path", flat=True))
+    paths |= {"/sitemap.xml", "/sitemaps/news.xml"}
+    paths.add(f"/sitemaps/articles-{sitemaps.article_sitemap_number(article)}.xml")
     home = HomePage.objects.ancestor_of(article).first()
     if home is None:
         return paths
     with translation.override(article.locale.language_code):
-        paths.add(home.relative_path())
+        paths.update(edition_paths(home))
         if article.live:
             paths.add(article.relative_path())
             paths.update(section_paths(article.get_parent().specific))

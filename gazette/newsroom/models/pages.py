@@ -85,6 +85,7 @@ class HomePage(RoutablePageMixin, ReaderPage):
         context = {
             **extra,
             "listing_path": listing_path,
+            "feed_base": listing_path,
             "canonical_url": canonical,
             # Tags and authors belong to one edition: no translated equivalent to point to.
             "alternates": [(self.locale.language_code, canonical)],
@@ -153,6 +154,7 @@ class SectionPage(RoutablePageMixin, ReaderPage):
             context_overrides={
                 "articles": paginate(articles.for_listing(), number),
                 "canonical_url": settings.GAZETTE_BASE_URL + path,
+                "feed_base": self.relative_path(),
             },
         )
 
