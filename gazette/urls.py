@@ -5,12 +5,13 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
-from gazette.publishing import feeds, sitemaps
+from gazette.publishing import feeds, mirrorlist, sitemaps
 
 urlpatterns = [
     path(settings.WAGTAILADMIN_PATH + "/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("robots.txt", sitemaps.robots_txt),
+    path("mirrors.json", mirrorlist.mirrors_json),
     path("sitemap.xml", sitemaps.sitemap_index),
     path("sitemaps/pages.xml", sitemaps.pages_sitemap),
     path("sitemaps/news.xml", sitemaps.news_sitemap),

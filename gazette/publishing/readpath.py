@@ -12,6 +12,7 @@ https://www.rfc-editor.org/rfc/rfc9111#name-cache-control).
 
 import hashlib
 import os
+import time
 from collections import OrderedDict
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 from django.conf import settings
 
 from .headers import hsts_header, reader_headers
+from .mirrorlist import onion_address
 from .store import PageStore, UnsafePath, content_type_for
 
 CACHE_CONTROL = "public, max-age=60, s-maxage=300, stale-while-revalidate=600, stale-if-error=86400"
@@ -84,6 +86,8 @@ class ReadPath:
         self.common = reader_headers()
         self.hsts = hsts_header()
         self.proxy_ssl = settings.SECURE_PROXY_SSL_HEADER
+        self.onion: str | None = None
+        self.onion_checked = -1e9
 
     def __call__(self, environ, start_response):
         method = environ["REQUEST_METHOD"]
@@ -100,6 +104,9 @@ class ReadPath:
             headers.append(("Content-Encoding", coding))
         if self.hsts and self.is_secure(environ):
             headers.append(self.hsts)
+        onion = self.onion_address()
+        if onion and entry.headers[0][1].startswith("text/html"):
+            headers.append(("Onion-Location", onion + (environ.get("PATH_INFO") or "/")))
         if self.not_modified(environ, etag, entry.mtime):
             start_response("304 Not Modified", headers)
             return [b""]
@@ -131,6 +138,15 @@ class ReadPath:
             _, old = self.cache.popitem(last=False)
             self.cached_bytes -= old.size
         return entry
+
+    def onion_address(self) -> str | None:
+        """From the stored /mirrors.json, looked at no more than once a second."""
+        now = time.monotonic()
+        if now - self.onion_checked > 1.0:
+            self.onion_checked = now
+            entry = self.lookup("/mirrors.json")
+            self.onion = onion_address(entry.bodies["identity"]) if entry else None
+        return self.onion
 
     def forget(self, path: str) -> None:
         old = self.cache.pop(path, None)

@@ -119,6 +119,7 @@ def robots_txt(request) -> HttpResponse:
 def sitemap_paths() -> list[str]:
     return [
         "/robots.txt",
+        "/mirrors.json",
         "/sitemap.xml",
         "/sitemaps/pages.xml",
         "/sitemaps/news.xml",

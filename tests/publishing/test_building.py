@@ -43,6 +43,7 @@ def test_full_build_holds_every_public_page_as_django_renders_it(newsroom, store
         "/support/",
         *(newsroom[key].url for key in ["lead", "tagged", "same_section", "older", "other"]),
         "/robots.txt",
+        "/mirrors.json",
         "/sitemap.xml",
         "/sitemaps/pages.xml",
         "/sitemaps/news.xml",

@@ -139,3 +139,18 @@ def test_accepted_coding_parsing():
     assert accepted_coding("gzip;q=abc", available) == "identity"
     assert accepted_coding("BR", available) == "br"
     assert accepted_coding("br", {"identity": b""}) == "identity"
+
+
+def test_pages_name_the_onion_service_when_one_is_listed(app):
+    assert "Onion-Location" not in call(app)[1]
+    onion = "http://lanternexampleonionaddressxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.onion"
+    app.store.write(
+        "/mirrors.json",
+        b'{"mirrors": [{"address": "https://m.example/", "kind": "web"},'
+        + b'{"address": "'
+        + onion.encode()
+        + b'/", "kind": "onion"}]}',
+    )
+    app.onion_checked = -1e9  # the next request looks again (it does so once a second)
+    assert call(app)[1]["Onion-Location"] == onion + "/news/"
+    assert "Onion-Location" not in call(app, "/mirrors.json")[1]  # pages only

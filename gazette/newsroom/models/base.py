@@ -5,6 +5,7 @@ from django.utils.translation import get_language_info
 from wagtail.models import Locale, Page
 
 from gazette.publishing import building
+from gazette.publishing.mirrorlist import active_mirrors
 from gazette.publishing.models import StoredPage
 
 from .site import NewsroomSettings
@@ -128,4 +129,5 @@ class ReaderPage(Page):
             (section.pk for section in sections if self.path.startswith(section.path)), None
         )
         context["newsroom"] = self.newsroom_settings(request)
+        context["mirrors"] = active_mirrors()
         return context
