@@ -284,3 +284,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("GAZETTE_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Mirrors (`gazette mirror push`, gazette/publishing/mirroring.py): named targets, e.g.
+# GAZETTE_MIRROR_TARGETS="local=file:///srv/mirror,bucket=s3://my-bucket/prefix". They are
+# checked when a push runs, so a mistake here stops only the push, never the site. S3
+# credentials and region come from the standard AWS_* variables boto3 reads;
+# GAZETTE_S3_ENDPOINT_URL points at an S3-compatible service other than AWS (MinIO, Ceph, ...).
+GAZETTE_MIRROR_TARGETS = os.environ.get("GAZETTE_MIRROR_TARGETS", "")
+GAZETTE_S3_ENDPOINT_URL = os.environ.get("GAZETTE_S3_ENDPOINT_URL", "")
+# botocore logs where it found credentials at INFO; a push's output should be its summary.
+LOGGING["loggers"]["botocore"] = {"level": "WARNING"}

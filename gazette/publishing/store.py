@@ -73,9 +73,11 @@ class PageStore:
             return False
         file.parent.mkdir(parents=True, exist_ok=True)
         # Compressed copies first: a reader who sees the new page also gets its new copies.
-        _replace(file.with_name(file.name + ".gz"), gzip.compress(body, compresslevel=9, mtime=0))
-        _replace(file.with_name(file.name + ".br"), brotli.compress(body, quality=11))
-        _replace(file, body)
+        replace_file(
+            file.with_name(file.name + ".gz"), gzip.compress(body, compresslevel=9, mtime=0)
+        )
+        replace_file(file.with_name(file.name + ".br"), brotli.compress(body, quality=11))
+        replace_file(file, body)
         return True
 
     def delete(self, url_path: str) -> bool:
@@ -98,7 +100,8 @@ class PageStore:
             )
 
 
-def _replace(path: Path, data: bytes) -> None:
+def replace_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new, never half."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:

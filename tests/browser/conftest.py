@@ -11,8 +11,22 @@ CHROMIUM = os.environ.get("GAZETTE_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
+# Keep Chromium's own background traffic off, so every request we see is one the page made.
+BROWSER_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-domain-reliability",
+]
+
+
 @pytest.fixture(scope="session")
-def browser():
+def playwright():
+    """One Playwright for the session: its sync API cannot be started twice at once."""
     if not Path(CHROMIUM).exists():
         message = f"Chromium is not at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("GAZETTE_REQUIRE_BROWSER"):
@@ -21,23 +35,14 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                # Keep Chromium's own background traffic off, so every request we see is
-                # one the page made.
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--disable-domain-reliability",
-            ],
-        )
-        yield browser
-        browser.close()
+        yield playwright
+
+
+@pytest.fixture(scope="session")
+def browser(playwright):
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture
