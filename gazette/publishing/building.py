@@ -107,7 +107,13 @@ def rebuild_for_page(page_id: int) -> Summary | None:
         return build_site()
     else:
         paths = specific.stored_paths()
-    return render_paths(sorted(paths))
+    from .paths import is_deep_listing_page
+
+    deep = sorted(path for path in paths if is_deep_listing_page(path))
+    summary = render_paths(sorted(set(paths) - set(deep)))
+    if deep:
+        render_paths_task.enqueue(deep)
+    return summary
 
 
 @task()

@@ -1,6 +1,7 @@
 """Which paths the page store holds: the whole site, or what one page's change touches."""
 
 import math
+import re
 from collections.abc import Iterator
 
 from django.utils import translation
@@ -26,6 +27,18 @@ FEED_NAMES = list(FORMATS)
 # A new article shows up in the "Read more" of the newest articles sharing its tags; older
 # ones catch up at the next full build (a popular tag can have thousands of articles).
 RELATED_REFRESH_LIMIT = 20
+
+
+# A new article shifts every page of its listings by one. The first pages are rendered with
+# the article; deeper ones (a busy section has hundreds) follow in a second task, so
+# publishing stays fast however large the archive is.
+HEAD_PAGES = 2
+DEEP_PAGE = re.compile(r"/page/(\d+)/$")
+
+
+def is_deep_listing_page(path: str) -> bool:
+    match = DEEP_PAGE.search(path)
+    return bool(match) and int(match.group(1)) > HEAD_PAGES
 
 
 def listing_paths(base: str, count: int) -> list[str]:

@@ -137,3 +137,41 @@ def test_deleting_an_article_removes_it_everywhere(
     assert store.read(url) is None
     for path in store.paths():
         assert b"Grain exports fall" not in store.read(path), path
+
+
+def test_deep_listing_pages_follow_in_a_second_task(
+    newsroom, store, django_capture_on_commit_callbacks
+):
+    from django_tasks.signals import task_enqueued
+
+    from gazette.publishing.paths import is_deep_listing_page
+
+    for number in range(45):  # three pages of News
+        make_article(
+            newsroom["news"],
+            f"Archive story {number}",
+            authors=[newsroom["authors"]["anna"]],
+            hours_ago=50 + number,
+        )
+    build_site(store=store)
+    assert store.read("/news/page/3/") is not None
+    assert is_deep_listing_page("/news/page/3/") and not is_deep_listing_page("/news/page/2/")
+    queued = []
+
+    def note(sender, task_result, **kwargs):
+        if task_result.task.name == "render_paths_task":
+            queued.append(task_result.args[0])
+
+    task_enqueued.connect(note)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            make_article(
+                newsroom["news"], "Fresh report", authors=[newsroom["authors"]["anna"]], hours_ago=0
+            )
+    finally:
+        task_enqueued.disconnect(note)
+    # The deep pages went to their own task...
+    assert queued == [["/authors/anna-petrenko/page/3/", "/news/page/3/"]]
+    # ...which ran (immediate backend here): the oldest story moved to the new last page.
+    assert b"Archive story 44" in store.read("/news/page/3/")
+    assert b"Fresh report" in store.read("/news/")
