@@ -274,6 +274,10 @@ GAZETTE_STORE_DIR = Path(os.environ.get("GAZETTE_STORE_DIR", DATA_DIR / "store")
 GAZETTE_READ_PATH = env_bool("GAZETTE_READ_PATH", True)
 GAZETTE_READ_CACHE_MB = int(os.environ.get("GAZETTE_READ_CACHE_MB", "64"))
 
+# How often an idle database-queue worker looks for new tasks (seconds): it bounds the
+# delay between a publish and the page store's update.
+GAZETTE_WORKER_INTERVAL = float(os.environ.get("GAZETTE_WORKER_INTERVAL", "0.25"))
+
 # Scheduled publishing: how often the worker's clock looks for pages that are due.
 GAZETTE_SCHEDULE_INTERVAL = int(os.environ.get("GAZETTE_SCHEDULE_INTERVAL", "20"))
 

@@ -14,6 +14,8 @@ from .models import StoredPage
 from .rendering import Renderer
 from .store import PageStore
 
+FEED_SUFFIXES = ("rss.xml", "atom.xml", "feed.json")
+
 logger = logging.getLogger(__name__)
 
 
@@ -110,10 +112,19 @@ def rebuild_for_page(page_id: int) -> Summary | None:
     from .paths import is_deep_listing_page
 
     deep = sorted(path for path in paths if is_deep_listing_page(path))
-    summary = render_paths(sorted(set(paths) - set(deep)))
+    summary = render_paths(sorted(set(paths) - set(deep), key=reading_order))
     if deep:
-        render_paths_task.enqueue(deep)
+        # Behind any newer publish: a big archive's deep pages take minutes.
+        render_paths_task.using(priority=-50).enqueue(deep)
     return summary
+
+
+def reading_order(path: str) -> tuple:
+    """What readers reach first goes first: front pages and feeds, then first listing
+    pages, then articles and the rest."""
+    depth = path.rstrip("/").count("/")
+    is_listing_page = "/page/" in path
+    return (depth > 1 and not path.endswith(FEED_SUFFIXES), is_listing_page, depth, path)
 
 
 @task()

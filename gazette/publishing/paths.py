@@ -98,7 +98,7 @@ def site_paths() -> Iterator[str]:
             for page in StandardPage.objects.live().public().descendant_of(home):
                 yield page.relative_path()
             articles = ArticlePage.objects.published().descendant_of(home).defer_streamfields()
-            for article in articles:
+            for article in articles.iterator(chunk_size=2000):
                 yield article.relative_path()
             yield from tag_paths(home)
             yield from author_paths(home)

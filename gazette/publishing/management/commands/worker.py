@@ -65,6 +65,7 @@ class Command(BaseCommand):
                 call_command(
                     "db_worker",
                     queue_name="*",
+                    interval=settings.GAZETTE_WORKER_INTERVAL,
                     reload=False,
                     batch=options["burst"],
                     startup_delay=not options["burst"],
