@@ -41,7 +41,7 @@ def call(app, path="/news/", method="GET", **headers):
 def app(tmp_path):
     store = PageStore(tmp_path)
     store.write("/news/", PAGE)
-    return ReadPath(django_stand_in, store=store, cache_bytes=1 << 20)
+    return ReadPath(django_stand_in, store=store, cache_bytes=1 << 20, check_interval=0)
 
 
 def test_stored_page_is_answered_with_caching_and_security_headers(app):
@@ -124,7 +124,7 @@ def test_a_new_version_is_served_at_once_and_a_removed_page_falls_through(app, t
 
 def test_cache_stays_within_its_budget(tmp_path):
     store = PageStore(tmp_path)
-    app = ReadPath(django_stand_in, store=store, cache_bytes=3 * len(PAGE))
+    app = ReadPath(django_stand_in, store=store, cache_bytes=3 * len(PAGE), check_interval=0)
     for number in range(10):
         store.write(f"/a{number}/", PAGE)
         assert call(app, f"/a{number}/")[2] == PAGE
@@ -154,3 +154,14 @@ def test_pages_name_the_onion_service_when_one_is_listed(app):
     app.onion_checked = -1e9  # the next request looks again (it does so once a second)
     assert call(app)[1]["Onion-Location"] == onion + "/news/"
     assert "Onion-Location" not in call(app, "/mirrors.json")[1]  # pages only
+
+
+def test_a_cached_page_is_looked_at_again_only_after_the_check_interval(tmp_path):
+    store = PageStore(tmp_path)
+    store.write("/news/", PAGE)
+    app = ReadPath(django_stand_in, store=store, check_interval=60)
+    assert call(app)[2] == PAGE
+    store.delete("/news/")
+    assert call(app)[2] == PAGE  # within the interval: the cached copy, no disk access
+    app.cache["/news/"].checked -= 61  # the interval passes
+    assert call(app)[2] == b"from django"
