@@ -2,6 +2,7 @@
 would: the worker sees only what the test committed."""
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -57,3 +58,9 @@ def run_gazette(*args: str, timeout: float = 120, **env: str) -> subprocess.Comp
         text=True,
         timeout=timeout,
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

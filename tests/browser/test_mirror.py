@@ -1,7 +1,6 @@
 """A pushed mirror works on its own: a plain static file server under another host name
 serves it, and a reader browsing it in Chromium never leaves that host."""
 
-import socket
 import subprocess
 import sys
 from urllib.parse import urlsplit
@@ -11,16 +10,11 @@ from django.core.management import call_command
 
 from gazette.publishing.building import build_site
 from tests.browser.conftest import BROWSER_ARGS, CHROMIUM
+from tests.workers import free_port
 
 pytestmark = pytest.mark.browser
 
 MIRROR_HOST = "lantern-mirror.test"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

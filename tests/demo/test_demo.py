@@ -4,7 +4,6 @@ worker and stops both cleanly."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from django.test import Client
 
 from gazette.demo.loader import load_demo
 from gazette.newsroom.models import ArticleKind, ArticlePage, Author, SectionPage, StandardPage
-from tests.workers import ROOT
+from tests.workers import ROOT, free_port
 
 
 @pytest.mark.django_db
@@ -45,12 +44,6 @@ def test_demo_content_loads_and_every_page_renders_without_cookies():
         response = client.get(path)
         assert response.status_code == 200, path
         assert not response.cookies, path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gazette_demo_serves_the_newsroom_and_stops_cleanly(tmp_path):

@@ -9,7 +9,6 @@ import http.client
 import importlib.util
 import os
 import signal
-import socket
 import subprocess
 import time
 from email.utils import formatdate
@@ -23,7 +22,7 @@ from gazette.publishing.building import build_site
 from gazette.publishing.headers import reader_headers
 from gazette.publishing.readpath import CACHE_CONTROL
 from gazette.publishing.store import PageStore
-from tests.workers import ROOT, start_gazette
+from tests.workers import ROOT, free_port, start_gazette
 
 NGINX = Path("/usr/sbin/nginx")
 ONION = "http://" + "l" * 56 + ".onion"
@@ -42,12 +41,6 @@ def load_renderer():
 
 
 render_nginx = load_renderer()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Server:

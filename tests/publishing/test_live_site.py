@@ -2,7 +2,6 @@
 `gazette worker` brings the store up to date when an article is published."""
 
 import signal
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -12,13 +11,7 @@ from django.test import override_settings
 
 from gazette.publishing.building import build_site
 from tests.factories import make_article
-from tests.workers import start_gazette
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.workers import free_port, start_gazette
 
 
 def fetch(url: str):
