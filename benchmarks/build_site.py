@@ -1,13 +1,14 @@
 """Full build of the page store for a generated site: pages/s, peak memory, where time goes.
 
-Builds run in child processes, one per site size, into an empty store; peak memory is the
-child's maximum resident set size. A site with more paths than --sample is timed on the first
---sample paths of ``site_paths()`` only (after listing them all, as a full build does), and the
-full build's time is extrapolated from that rate. Goal (issue #3): 1,000 pages/s on 2 cores,
+Builds run in child processes, one per site size, into an empty store, as `gazette site
+build` runs them: the paths listed, rendered by GAZETTE_BUILD_JOBS processes (default one per
+core), stale pages removed. Peak memory is the largest resident set of the build's processes.
+With --sample N only every n-th of the site's paths is rendered (N in all), and the full
+build's time is extrapolated from that rate. Goal (issue #3): 1,000 pages/s on 2 cores,
 memory flat in the number of articles.
 
     .venv/bin/python benchmarks/build_site.py --articles 2000 --compare 500      # quick
-    .venv/bin/python benchmarks/build_site.py --data-dir /tmp/gz-gen-100k        # 100k, sampled
+    .venv/bin/python benchmarks/build_site.py --data-dir /tmp/gz-gen-100k        # 100k, full
 """
 
 import argparse
@@ -66,7 +67,7 @@ def run_child(mode: str, data_dir: Path, sample: int) -> dict:
 
 
 def child_build(sample: int) -> dict:
-    from gazette.publishing.building import build_site, render_paths
+    from gazette.publishing.building import build_jobs, build_site, render_in_processes
     from gazette.publishing.models import StoredPage
     from gazette.publishing.paths import site_paths
     from gazette.publishing.store import PageStore
@@ -75,18 +76,27 @@ def child_build(sample: int) -> dict:
     started = time.monotonic()
     paths = list(site_paths())
     listed = time.monotonic() - started
-    if len(paths) <= sample:
-        summary = build_site(store=PageStore())
+    jobs = build_jobs(len(paths))
+    if sample and len(paths) > sample:
+        # Every n-th path, so that each kind of page is in the sample as in the site.
+        chosen = paths[:: len(paths) // sample][:sample]
+        summary = render_in_processes(chosen, jobs=jobs, store=PageStore())
     else:
-        summary = render_paths(paths[:sample], store=PageStore())
+        started = time.monotonic()
+        summary = build_site(store=PageStore())
+        summary.seconds = time.monotonic() - started  # listing and clean-up included
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {
         "paths": len(paths),
         "listing_seconds": listed,
         "rendered": summary.rendered,
         "seconds": summary.seconds,
         "errors": len(summary.errors),
-        "sampled": len(paths) > sample,
-        "maxrss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "sampled": bool(sample) and len(paths) > sample,
+        "jobs": jobs,
+        "maxrss_mb": max(own, children),
+        "rss_detail": f"main {own:.0f} MB, largest build process {children:.0f} MB",
     }
 
 
@@ -154,11 +164,12 @@ def child_main(mode: str, data_dir: Path, sample: int) -> None:
 
 def report(articles: int, result: dict) -> float:
     rate = result["rendered"] / result["seconds"] if result["seconds"] else 0
-    kind = f"sample of the first {result['rendered']}" if result["sampled"] else "full build"
+    kind = "sample of every n-th path" if result["sampled"] else "full build"
     print(
         f"{articles:>7} articles: {result['paths']} paths (listed in "
-        f"{result['listing_seconds']:.1f} s); {kind}: {result['rendered']} pages in "
-        f"{result['seconds']:.1f} s = {rate:.1f} pages/s, peak RSS {result['maxrss_mb']:.0f} MB"
+        f"{result['listing_seconds']:.1f} s); {kind} in {result['jobs']} processes: "
+        f"{result['rendered']} pages in {result['seconds']:.1f} s = {rate:.1f} pages/s, "
+        f"peak RSS {result['maxrss_mb']:.0f} MB ({result['rss_detail']})"
         + (f", {result['errors']} errors" if result["errors"] else "")
     )
     if result["sampled"] and rate:
@@ -176,7 +187,9 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, help="reuse this generated site (main size)")
     parser.add_argument("--compare", type=int, help="a smaller size for memory (default N/10)")
     parser.add_argument("--compare-data-dir", type=Path, help="reuse this site (smaller size)")
-    parser.add_argument("--sample", type=int, default=3000, help="paths timed on big sites")
+    parser.add_argument(
+        "--sample", type=int, default=0, help="time only this many paths (default: full build)"
+    )
     parser.add_argument("--no-analyse", action="store_true", help="skip queries and profile")
     parser.add_argument("--child", choices=["build", "analyse"], help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -204,8 +217,8 @@ def main() -> None:
     rate = rates[args.articles]
     print(f"Goal: {GOAL_RATE} pages/s on 2 cores, peak memory flat in the number of articles.")
     print(
-        f"  rate: {rate:.1f} pages/s in one process (x2 at best with 2 processes on 2 cores"
-        f" = {2 * rate:.0f}/s): {'MET' if 2 * rate >= GOAL_RATE else 'NOT MET'}"
+        f"  rate: {rate:.1f} pages/s in {large['jobs']} processes on {os.cpu_count()} cores: "
+        f"{'MET' if rate >= GOAL_RATE else 'NOT MET'}"
     )
     print(
         f"  memory: {small['maxrss_mb']:.0f} MB at {compare} -> {large['maxrss_mb']:.0f} MB at "

@@ -38,7 +38,8 @@ def render_site(
     brotli: bool = True,
     template: Path = TEMPLATE,
 ) -> str:
-    """The recipe with its placeholders filled in; without brotli, brotli_static is left out."""
+    """The recipe with its placeholders filled in. Without brotli, brotli_static is commented
+    out; without an onion origin, the Onion-Location header."""
     values = {
         "GAZETTE_STORE_DIR": _directory(store_dir),
         "GAZETTE_STATIC_ROOT": _directory(static_root),
@@ -64,6 +65,8 @@ def render_site(
     text = PLACEHOLDER.sub(fill, template.read_text())
     if not brotli:
         text = re.sub(r"(?m)^(\s*)(brotli_static\b)", r"\1# \2", text)
+    if not onion_origin:
+        text = re.sub(r"(?m)^(\s*)(add_header Onion-Location\b)", r"\1# \2", text)
     return text
 
 

@@ -275,6 +275,8 @@ GAZETTE_READ_PATH = env_bool("GAZETTE_READ_PATH", True)
 GAZETTE_READ_CACHE_MB = int(os.environ.get("GAZETTE_READ_CACHE_MB", "64"))
 # How long the read path serves a cached page before looking at its file again (seconds).
 GAZETTE_READ_CHECK_INTERVAL = float(os.environ.get("GAZETTE_READ_CHECK_INTERVAL", "1"))
+# Processes that render a full build of a big site (default: one per core).
+GAZETTE_BUILD_JOBS = int(os.environ.get("GAZETTE_BUILD_JOBS") or os.cpu_count() or 1)
 
 # How often an idle database-queue worker looks for new tasks (seconds): it bounds the
 # delay between a publish and the page store's update.

@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connections
 
 from tests.factories import make_newsroom
@@ -32,3 +33,10 @@ def committed_newsroom(django_db_serialized_rollback, transactional_db):
     """The newsroom, committed, for tests where another thread or process reads the database
     (the live server, a worker)."""
     return make_newsroom()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: Wagtail keeps image renditions and site root
+    paths there by id, and ids come round again once a test's rows are rolled back."""
+    cache.clear()

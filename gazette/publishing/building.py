@@ -1,17 +1,23 @@
 """Keeps the page store in step with the content: full builds and per-change rebuilds."""
 
 import logging
+import multiprocessing
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from itertools import islice
 
-from django.db import transaction
+from django.conf import settings
+from django.db import connection, connections, transaction
+from django.utils import timezone
 from django_tasks import task
 
 from .models import StoredPage
-from .rendering import Renderer
+from .rendering import Rendered, Renderer
+from .session import BuildSession, build_session, use_session
 from .store import PageStore
 
 FEED_SUFFIXES = ("rss.xml", "atom.xml", "feed.json")
@@ -37,58 +43,134 @@ class Summary:
         )
 
 
+CHUNK = 200  # paths rendered between two rounds of prefetching and recording
+BULK_FROM = 300  # paths from which a render fetches for the whole site at once
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 def render_paths(
     paths: Iterable[str],
     *,
     store: PageStore | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Summary:
-    """Render each path into the store; a path that no longer exists is removed from it."""
+    """Render each path into the store; a path that no longer exists is removed from it.
+
+    Paths go a chunk at a time: the chunk's articles are fetched together, then each page
+    is rendered and written, then what the chunk's pages show is recorded in one
+    transaction. Everything runs in one build session, so what pages share is fetched once.
+    """
+    paths = list(paths)
     store = store or PageStore()
     renderer = Renderer()
     summary = Summary()
     started = time.monotonic()
-    for number, path in enumerate(paths, start=1):
-        try:
-            result = renderer.render(path)
-        except Exception as error:  # one broken page must not stop the others
-            logger.exception("Rendering %s failed", path)
-            summary.errors.append(f"{path}: {error}")
-            continue
-        summary.rendered += 1
-        if result.status == 200:
-            if store.write(path, result.body):
-                summary.written += 1
-            else:
-                summary.unchanged += 1
-            record(path, page_id=result.page_id, shows=result.shows)
-        elif result.status in (404, 410):
-            if store.delete(path):
-                summary.removed += 1
-            StoredPage.objects.filter(path=path).delete()
-        else:
-            summary.errors.append(f"{path}: answered {result.status}")
-        if progress:
-            progress(number)
+    number = 0
+    with build_session(bulk=len(paths) >= BULK_FROM):
+        for chunk in batched(paths, CHUNK):
+            renderer.prepare(chunk)
+            shown, gone = [], []
+            for path in chunk:
+                number += 1
+                try:
+                    result = renderer.render(path)
+                except Exception as error:  # one broken page must not stop the others
+                    logger.exception("Rendering %s failed", path)
+                    summary.errors.append(f"{path}: {error}")
+                    continue
+                summary.rendered += 1
+                if result.status == 200:
+                    if store.write(path, result.body):
+                        summary.written += 1
+                    else:
+                        summary.unchanged += 1
+                    shown.append(result)
+                elif result.status in (404, 410):
+                    if store.delete(path):
+                        summary.removed += 1
+                    gone.append(path)
+                else:
+                    summary.errors.append(f"{path}: answered {result.status}")
+                if progress:
+                    progress(number)
+            record(shown, gone)
     summary.seconds = time.monotonic() - started
     return summary
 
 
 @transaction.atomic
-def record(path: str, *, page_id: int | None, shows: set[int]) -> None:
-    stored, _ = StoredPage.objects.update_or_create(path=path, defaults={"page_id": page_id})
-    stored.shows.set(shows)
+def record(rendered: list[Rendered], gone: Iterable[str] = ()) -> None:
+    """Note which page each stored path renders and which articles it shows; forget the
+    paths that are gone. A fixed number of queries however many paths."""
+    gone = list(gone)
+    if gone:
+        StoredPage.objects.filter(path__in=gone).delete()
+    if not rendered:
+        return
+    now = timezone.now()
+    stored = {
+        row.path: row
+        for row in StoredPage.objects.filter(path__in=[result.path for result in rendered])
+    }
+    new = [
+        StoredPage(path=result.path, page_id=result.page_id, rendered_at=now)
+        for result in rendered
+        if result.path not in stored
+    ]
+    StoredPage.objects.bulk_create(new)
+    if any(row.pk is None for row in new):  # a database that returns no ids on insert
+        new = list(StoredPage.objects.filter(path__in=[row.path for row in new]))
+    changed = []
+    for result in rendered:
+        row = stored.get(result.path)
+        if row is not None:
+            row.page_id, row.rendered_at = result.page_id, now
+            changed.append(row)
+    StoredPage.objects.bulk_update(changed, ["page_id", "rendered_at"])
+    stored.update((row.path, row) for row in new)
+
+    through = StoredPage.shows.through
+    ids = {result.path: stored[result.path].pk for result in rendered}
+    had: dict[int, set[int]] = {pk: set() for pk in ids.values()}
+    rows = through.objects.filter(storedpage_id__in=list(had))
+    for stored_id, article_id in rows.values_list("storedpage_id", "articlepage_id"):
+        had[stored_id].add(article_id)
+    added = []
+    for result in rendered:
+        stored_id = ids[result.path]
+        dropped = had[stored_id] - result.shows
+        if dropped:
+            through.objects.filter(storedpage_id=stored_id, articlepage_id__in=dropped).delete()
+        added += [
+            through(storedpage_id=stored_id, articlepage_id=article_id)
+            for article_id in result.shows - had[stored_id]
+        ]
+    through.objects.bulk_create(added, ignore_conflicts=True)
 
 
-def build_site(*, store: PageStore | None = None, progress=None, total=None) -> Summary:
-    """Render every public page, then remove what the site no longer has."""
+def build_site(
+    *, store: PageStore | None = None, progress=None, total=None, jobs: int | None = None
+) -> Summary:
+    """Render every public page, then remove what the site no longer has.
+
+    A big site is rendered by ``jobs`` processes (default: GAZETTE_BUILD_JOBS, one per
+    core), each with its own database connection and build session."""
     from .paths import site_paths
 
     store = store or PageStore()
     paths = list(site_paths())
     if total:
         total(len(paths))
-    summary = render_paths(paths, store=store, progress=progress)
+    jobs = build_jobs(len(paths)) if jobs is None else jobs
+    if jobs > 1:
+        summary = render_in_processes(paths, jobs=jobs, store=store, progress=progress)
+    else:
+        summary = render_paths(paths, store=store, progress=progress)
     wanted = set(paths)
     for stale in [path for path in store.paths() if path not in wanted]:
         store.delete(stale)
@@ -97,25 +179,89 @@ def build_site(*, store: PageStore | None = None, progress=None, total=None) -> 
     return summary
 
 
+PARALLEL_FROM = 2000  # paths; below this, starting processes costs more than it saves
+
+
+def build_jobs(paths: int) -> int:
+    """Processes for a build of this many paths: one where others could not see this
+    connection's uncommitted work or where forking is unsafe (other threads running)."""
+    if paths < PARALLEL_FROM or connection.in_atomic_block or threading.active_count() > 1:
+        return 1
+    return max(1, settings.GAZETTE_BUILD_JOBS)
+
+
+def render_in_processes(paths: list[str], *, jobs: int, store: PageStore, progress=None):
+    """Render ``paths`` in ``jobs`` forked processes, a slice of CHUNK * 5 paths at a time."""
+    size = CHUNK * 5
+    slices = [
+        (paths[start : start + size], str(store.root)) for start in range(0, len(paths), size)
+    ]
+    summary = Summary()
+    started = time.monotonic()
+    done = 0
+    connections.close_all()  # each process opens its own
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for part in pool.imap(_render_slice, slices):
+            summary.rendered += part.rendered
+            summary.written += part.written
+            summary.unchanged += part.unchanged
+            summary.removed += part.removed
+            summary.errors += part.errors
+            done += part.rendered + len(part.errors)
+            if progress:
+                progress(done)
+    summary.seconds = time.monotonic() - started
+    return summary
+
+
+_process_session = None
+
+
+def _render_slice(job: tuple[list[str], str]) -> Summary:
+    """In a build process: render a slice, keeping one build session for all its slices."""
+    global _process_session
+    paths, root = job
+    if _process_session is None:
+        connections.close_all()
+        _process_session = BuildSession(bulk=True)
+    with use_session(_process_session):
+        return render_paths(paths, store=PageStore(root))
+
+
+# A publish renders what its readers reach first in its own task (the article, the front
+# page, the feeds, the section's first page); the rest of what shows the article follows in
+# small tasks at a lower priority, so that the next publish never waits long behind them;
+# a listing's deep pages come last.
+FOLLOW_UP_PRIORITY = -10
+DEEP_PRIORITY = -50
+FOLLOW_UP_SIZE = 10  # paths a follow-up task renders: a fraction of a second on a big site
+
+
 def rebuild_for_page(page_id: int) -> Summary | None:
     """Render again what one page's publish, change or removal touches."""
     from wagtail.models import Page
 
+    from .paths import first_paths_for_article, is_deep_listing_page
+
     page = Page.objects.filter(pk=page_id).first()
     specific = page.specific if page else None
     if specific is None:
-        paths = set(StoredPage.objects.filter(page_id=page_id).values_list("path", flat=True))
-    elif getattr(specific, "change_shows_everywhere", True):
+        return render_paths(
+            StoredPage.objects.filter(page_id=page_id).values_list("path", flat=True)
+        )
+    if getattr(specific, "change_shows_everywhere", True):
         return build_site()
-    else:
-        paths = specific.stored_paths()
-    from .paths import is_deep_listing_page
-
-    deep = sorted(path for path in paths if is_deep_listing_page(path))
-    summary = render_paths(sorted(set(paths) - set(deep), key=reading_order))
+    first = first_paths_for_article(specific)
+    summary = render_paths(first)
+    rest = set(specific.stored_paths()) - set(first)
+    deep = sorted(path for path in rest if is_deep_listing_page(path))
+    follow_up = sorted(rest - set(deep), key=reading_order)
+    for start in range(0, len(follow_up), FOLLOW_UP_SIZE):
+        chunk = follow_up[start : start + FOLLOW_UP_SIZE]
+        render_paths_task.using(priority=FOLLOW_UP_PRIORITY).enqueue(chunk)
     if deep:
         # Behind any newer publish: a big archive's deep pages take minutes.
-        render_paths_task.using(priority=-50).enqueue(deep)
+        render_paths_task.using(priority=DEEP_PRIORITY).enqueue(deep)
     return summary
 
 

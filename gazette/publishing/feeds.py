@@ -9,6 +9,7 @@ Atom: RFC 4287, JSON Feed: https://www.jsonfeed.org/version/1.1/).
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
@@ -22,9 +23,27 @@ from gazette.newsroom.models import ArticlePage, Author, HomePage, NewsroomSetti
 from gazette.publishing.dependencies import record_shown
 
 FEED_LENGTH = 30
+# An empty feed's date, where Django would put the time of rendering: a feed must not change
+# each time it is rendered (the store would rewrite it, readers' apps fetch it again).
+EMPTY_FEED_DATE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class StableDate:
+    def latest_post_date(self):
+        return super().latest_post_date() if self.items else EMPTY_FEED_DATE
+
+
+class RssFeed(StableDate, Rss201rev2Feed):
+    pass
+
+
+class AtomFeed(StableDate, Atom1Feed):
+    pass
+
+
 FORMATS = {
-    "rss.xml": (Rss201rev2Feed, "application/rss+xml; charset=utf-8"),
-    "atom.xml": (Atom1Feed, "application/atom+xml; charset=utf-8"),
+    "rss.xml": (RssFeed, "application/rss+xml; charset=utf-8"),
+    "atom.xml": (AtomFeed, "application/atom+xml; charset=utf-8"),
     "feed.json": (None, "application/feed+json"),
 }
 

@@ -105,6 +105,25 @@ def site_paths() -> Iterator[str]:
     yield from sitemaps.sitemap_paths()
 
 
+def first_paths_for_article(article: ArticlePage) -> list[str]:
+    """What readers reach first after a publish, in that order: the article's page, its
+    edition's front page and feeds, its section's first page and feeds. Found without
+    counting anything, so that they are rendered at once."""
+    paths = []
+    with translation.override(article.locale.language_code):
+        path = article.relative_path()
+        if path:
+            paths.append(path)
+        home = HomePage.objects.ancestor_of(article).first()
+        if home is not None:
+            paths += edition_paths(home)
+        section = article.get_parent().specific
+        if isinstance(section, SectionPage):
+            base = section.relative_path()
+            paths += [base, *(f"{base}{name}" for name in FEED_NAMES)]
+    return list(dict.fromkeys(paths))
+
+
 def paths_for_article(article: ArticlePage) -> set[str]:
     """What to render again when this article is published, changed or unpublished."""
     paths = set(StoredPage.objects.filter(page_id=article.pk).values_list("path", flat=True))

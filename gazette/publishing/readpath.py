@@ -21,7 +21,7 @@ from django.conf import settings
 
 from .headers import hsts_header, reader_headers
 from .mirrorlist import onion_address
-from .store import PageStore, UnsafePath, content_type_for
+from .store import PageStore, UnsafePath, content_type_for, quoted_path
 
 CACHE_CONTROL = "public, max-age=60, s-maxage=300, stale-while-revalidate=600, stale-if-error=86400"
 SUFFIXES = (("br", ".br"), ("gzip", ".gz"))
@@ -106,7 +106,8 @@ class ReadPath:
         method = environ["REQUEST_METHOD"]
         if method not in ("GET", "HEAD") or self.session_cookie in environ.get("HTTP_COOKIE", ""):
             return self.app(environ, start_response)
-        entry = self.lookup(environ.get("PATH_INFO") or "/")
+        path = quoted_path(environ.get("PATH_INFO") or "/")
+        entry = self.lookup(path)
         if entry is None:
             return self.app(environ, start_response)
 
@@ -119,7 +120,7 @@ class ReadPath:
             headers.append(self.hsts)
         onion = self.onion_address()
         if onion and entry.headers[0][1].startswith("text/html"):
-            headers.append(("Onion-Location", onion + (environ.get("PATH_INFO") or "/")))
+            headers.append(("Onion-Location", onion + path))
         if self.not_modified(environ, etag, entry.mtime):
             start_response("304 Not Modified", headers)
             return [b""]

@@ -1,12 +1,29 @@
-"""Renders public pages to bytes for the page store, through Django's full request path, so
-a stored page is byte for byte what Django would answer (headers aside)."""
+"""Renders public pages to bytes for the page store.
 
+The views are Django's and Wagtail's own, so a stored page is byte for byte what Django
+would answer to an anonymous reader (headers aside; tests/publishing/test_rendering.py
+compares the two for every page of a site). What a build skips is the per-request work that
+does not change the bytes: the middleware, finding the Site by host name, and walking the page
+tree one query per level. Pages are found instead through maps kept in the build session:
+articles a chunk at a time (``prepare``), the few other pages once per build.
+"""
+
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import unquote
 
 from django.conf import settings
-from django.test import Client
+from django.contrib.auth.models import AnonymousUser
+from django.http import Http404, HttpResponse
+from django.test import Client, RequestFactory
+from django.urls import Resolver404, resolve
+from django.utils import translation
+from wagtail import hooks
+from wagtail.contrib.routable_page.models import RoutablePageMixin
+from wagtail.models import Page, Site
 
 from .dependencies import collecting
+from .session import build_session, current
 
 
 @dataclass
@@ -24,18 +41,154 @@ class Renderer:
         self.client = Client(
             headers={"host": settings.GAZETTE_RENDER_HOST}, raise_request_exception=True
         )
+        self.factory = RequestFactory(headers={"host": settings.GAZETTE_RENDER_HOST})
+        self.languages = [code for code, _name in settings.LANGUAGES]
 
     def render(self, path: str) -> Rendered:
-        with collecting() as shown:
-            response = self.client.get(path)
+        with build_session(), collecting() as shown:
+            response, page = self._respond(path)
         if response.status_code != 200:
             return Rendered(path, response.status_code)
-        # Wagtail answers with a TemplateResponse whose context names the page.
-        page = (getattr(response, "context_data", None) or {}).get("page")
-        return Rendered(
-            path,
-            200,
-            response.content,
-            set(shown),
-            page_id=getattr(page, "pk", None),
+        if page is None:
+            # Through the test client: Wagtail's TemplateResponse names the page.
+            page = (getattr(response, "context_data", None) or {}).get("page")
+        return Rendered(path, 200, response.content, set(shown), getattr(page, "pk", None))
+
+    # Finding pages without walking the tree
+
+    def prepare(self, paths: Iterable[str]) -> None:
+        """Find the articles among ``paths`` in one round of queries, with what their pages
+        show (images, bylines, tags, translations), for the running build session."""
+        from gazette.newsroom.models import ArticlePage
+        from gazette.newsroom.models.base import prefetch_translations
+
+        session = current()
+        if session is None:
+            return
+        wanted = {}
+        for path in paths:
+            url_path = self._url_path(path)
+            if url_path is not None:
+                wanted[url_path] = path
+        if not wanted:
+            return
+        articles = list(
+            ArticlePage.objects.published().filter(url_path__in=list(wanted)).for_listing()
         )
+        for article in articles:
+            session.memo[("article-at", wanted[article.url_path])] = article
+        session.keep_articles(articles)
+        prefetch_translations(articles)
+
+    def _url_path(self, path: str) -> str | None:
+        """The Wagtail url_path a public path would have, if it names a page."""
+        roots = self._site_roots()
+        path = unquote(path)  # url_path holds a slug as typed, not as links quote it
+        language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+        root = roots.get(language)
+        if root is None or not path.endswith("/"):
+            return None
+        prefix = "/" if language == settings.LANGUAGE_CODE else f"/{language}/"
+        if not path.startswith(prefix):
+            return None
+        return root + path[len(prefix) :]
+
+    def _site_roots(self) -> dict[str, str]:
+        """The url_path of each edition's root page, by language code."""
+        session = current()
+
+        def find():
+            site = Site.objects.filter(is_default_site=True).first()
+            roots = {}
+            for root in Site.get_site_root_paths():
+                if site is not None and root.site_id == site.pk:
+                    roots.setdefault(root.language_code, root.root_path)
+            return roots
+
+        return session.remember("site-roots", find)
+
+    def _other_pages(self) -> dict[str, Page]:
+        """Every public page that is not an article, by path: few, so found once."""
+        from gazette.newsroom.models import ArticlePage
+
+        def find():
+            pages = {}
+            roots = set(self._site_roots().values())
+            candidates = Page.objects.live().public().not_type(ArticlePage).specific()
+            for page in candidates:
+                if not any(page.url_path.startswith(root) for root in roots):
+                    continue
+                parts = page.get_url_parts()
+                if parts and parts[2]:
+                    pages[parts[2]] = page
+            return pages
+
+        return current().remember("other-pages", find)
+
+    def _route(self, path: str, request):
+        """(page, args, kwargs) as Wagtail's router would find them; None if it is not a
+        page of ours (Django's URLs decide) or not found."""
+        article = current().memo.get(("article-at", path))
+        if article is not None:
+            return article, (), {}
+        pages = self._other_pages()
+        owner_path = path
+        while owner_path not in pages:
+            if owner_path == "/":
+                return None
+            owner_path = owner_path[: owner_path.rstrip("/").rfind("/") + 1]
+        page = pages[owner_path]
+        if isinstance(page, RoutablePageMixin):
+            try:
+                match = page.resolve_subpage("/" + unquote(path[len(owner_path) :]))
+            except Http404:
+                return None
+            request.routable_resolver_match = match
+            return page, (match.func, match.args, match.kwargs), {}
+        return (page, (), {}) if owner_path == path else None
+
+    # Answering
+
+    def _respond(self, path: str) -> tuple[HttpResponse, Page | None]:
+        language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
+        with translation.override(language):
+            try:
+                match = resolve(unquote(path))  # as Django resolves PATH_INFO
+            except Resolver404:
+                return HttpResponse(status=404), None
+            request = self._request(path, language)
+            try:
+                if match.url_name != "wagtail_serve":
+                    return self._finish(match.func(request, *match.args, **match.kwargs)), None
+                route = self._route(path, request)
+                if route is None:
+                    # Not found here: let Wagtail's router have the last word.
+                    return self.client.get(path), None
+                page, args, kwargs = route
+                for hook in hooks.get_hooks("before_serve_page"):
+                    result = hook(page, request, args, kwargs)
+                    if isinstance(result, HttpResponse):
+                        return self._finish(result), page
+                return self._finish(page.serve(request, *args, **kwargs)), page
+            except Http404:
+                return HttpResponse(status=404), None
+
+    def _request(self, path: str, language: str):
+        request = self.factory.get(path)
+        request.user = AnonymousUser()
+        request.LANGUAGE_CODE = language
+        session = current()
+        # What Wagtail keeps on a request, kept for the whole build.
+        request._wagtail_cached_site_root_paths = session.remember(
+            "site-root-paths", Site.get_site_root_paths
+        )
+        site = session.remember("site", lambda: Site.find_for_request(request))
+        request._wagtail_site = site
+        return request
+
+    @staticmethod
+    def _finish(response: HttpResponse) -> HttpResponse:
+        render = getattr(response, "render", None)
+        if render is not None:
+            response = render() or response
+        return response

@@ -15,11 +15,23 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 import brotli
 from django.conf import settings
 
 ENCODINGS = {"br": ".br", "gzip": ".gz"}
+
+# What Django's reverse() leaves unquoted in a path: page paths are quoted like this.
+URL_SAFE = "!$&'()*+,;=/~:@"
+
+
+def quoted_path(path_info: str) -> str:
+    """A WSGI PATH_INFO (unquoted, its UTF-8 bytes read as latin-1) as links quote it."""
+    if path_info.isascii() and "%" not in path_info:
+        return path_info
+    return quote(path_info.encode("latin-1"), safe=URL_SAFE)
+
 
 CONTENT_TYPES = {
     ".html": "text/html; charset=utf-8",
@@ -50,7 +62,13 @@ class PageStore:
         self.root = Path(root or settings.GAZETTE_STORE_DIR)
 
     def file_for(self, url_path: str) -> Path:
-        """The file that answers ``url_path``; refuses anything that could leave the store."""
+        """The file that answers ``url_path`` (as links have it: quoted, '/ru/%D0%BF/'; the
+        file's name is unquoted, as nginx looks it up); refuses anything that could leave
+        the store."""
+        try:
+            url_path = unquote(url_path, errors="strict")
+        except UnicodeDecodeError as error:
+            raise UnsafePath(url_path) from error
         if not url_path.startswith("/") or "\\" in url_path or "\x00" in url_path:
             raise UnsafePath(url_path)
         parts = url_path.strip("/").split("/") if url_path != "/" else []
@@ -73,10 +91,12 @@ class PageStore:
             return False
         file.parent.mkdir(parents=True, exist_ok=True)
         # Compressed copies first: a reader who sees the new page also gets its new copies.
+        # Levels chosen for speed: brotli's quality 11 takes ~15 ms a page for ~10% fewer
+        # bytes than quality 6 (~0.4 ms); gzip's level 9 saves nothing over 6 on HTML.
         replace_file(
-            file.with_name(file.name + ".gz"), gzip.compress(body, compresslevel=9, mtime=0)
+            file.with_name(file.name + ".gz"), gzip.compress(body, compresslevel=6, mtime=0)
         )
-        replace_file(file.with_name(file.name + ".br"), brotli.compress(body, quality=11))
+        replace_file(file.with_name(file.name + ".br"), brotli.compress(body, quality=6))
         replace_file(file, body)
         return True
 
@@ -92,7 +112,7 @@ class PageStore:
         for file in sorted(self.root.rglob("*")):
             if not file.is_file() or file.suffix in (".gz", ".br") or file.name.startswith("."):
                 continue
-            relative = file.relative_to(self.root).as_posix()
+            relative = quote(file.relative_to(self.root).as_posix(), safe=URL_SAFE)
             yield (
                 "/" + relative[: -len("index.html")]
                 if file.name == "index.html"

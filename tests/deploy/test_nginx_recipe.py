@@ -8,6 +8,7 @@ skipped without it unless GAZETTE_REQUIRE_NGINX=1.
 import http.client
 import importlib.util
 import os
+import re
 import signal
 import subprocess
 import time
@@ -264,3 +265,65 @@ def test_static_files_and_images_come_from_disk_but_documents_do_not(servers):
     # Uploaded documents must never be served as pages of our origin.
     status, _, body = nginx.request("/media/documents/evil.html")
     assert status == 404 and b"<script>" not in body
+
+
+def test_rendering_leaves_out_what_is_not_configured(tmp_path):
+    site = {"store_dir": tmp_path, "static_root": tmp_path, "media_root": tmp_path}
+    text = render_nginx.render_site(upstream_port=8001, listen=80, brotli=False, **site)
+    active = [line.strip() for line in text.splitlines() if not line.strip().startswith("#")]
+    assert not any(line.startswith(("brotli_static", "add_header Onion")) for line in active)
+    assert not [line for line in active if "${" in line.replace("${uri}", "")]
+    with pytest.raises(ValueError):
+        render_nginx.render_site(upstream_port=8001, listen="80; evil", **site)
+    with pytest.raises(ValueError):
+        render_nginx.render_site(upstream_port=8001, listen=80, onion_origin="http://x", **site)
+
+
+def test_rendered_with_envsubst_and_no_onion_origin_nginx_sends_no_onion_location(
+    nginx_binary, tmp_path
+):
+    """deploy/README.md's envsubst way leaves the add_header line in: the value must be empty."""
+    store = tmp_path / "store"
+    (store / "news" / "x").mkdir(parents=True)
+    (store / "news" / "x" / "index.html").write_text("<p>x</p>\n")
+    (store / "robots.txt").write_text("User-agent: *\n")
+    nginx = Server(free_port())
+    values = {
+        "GAZETTE_STORE_DIR": store,
+        "GAZETTE_STATIC_ROOT": tmp_path,
+        "GAZETTE_MEDIA_ROOT": tmp_path,
+        "GAZETTE_UPSTREAM_PORT": free_port(),
+        "GAZETTE_ADMIN_PATH": "admin",
+        "GAZETTE_ONION_ORIGIN": "",
+        "NGINX_LISTEN": f"127.0.0.1:{nginx.port}",
+        "NGINX_SERVER_NAME": "_",
+    }
+    text = render_nginx.TEMPLATE.read_text()
+    for name, value in values.items():
+        text = text.replace("${" + name + "}", str(value))
+    assert "add_header Onion-Location" in text and "# add_header Onion-Location" not in text
+    brotli = render_nginx.BROTLI_MODULE.exists()
+    if not brotli:
+        text = re.sub(r"(?m)^(\s*)(brotli_static\b)", r"\1# \2", text)
+    prefix = tmp_path / "nginx"
+    prefix.mkdir()
+    site_conf = prefix / "gazette.conf"
+    site_conf.write_text(text)
+    conf = prefix / "nginx.conf"
+    conf.write_text(
+        render_nginx.standalone_config(prefix, site_conf=site_conf, workers=1, brotli=brotli)
+    )
+    process = subprocess.Popen(
+        [nginx_binary, "-p", prefix, "-c", conf, "-e", prefix / "error.log"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(nginx, process, "nginx", log=(prefix / "error.log").read_text)
+        status, headers, body = nginx.request("/news/x/")
+        assert status == 200 and body == b"<p>x</p>\n"
+        assert headers["Content-Type"].startswith("text/html")
+        assert "Onion-Location" not in headers
+    finally:
+        stop(process, signal.SIGTERM)

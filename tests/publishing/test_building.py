@@ -5,7 +5,7 @@ that show it."""
 import pytest
 from django.test import Client
 
-from gazette.publishing.building import build_site
+from gazette.publishing.building import DEEP_PRIORITY, build_site
 from gazette.publishing.models import StoredPage
 from gazette.publishing.store import PageStore
 from tests.factories import make_article
@@ -159,7 +159,7 @@ def test_deep_listing_pages_follow_in_a_second_task(
     queued = []
 
     def note(sender, task_result, **kwargs):
-        if task_result.task.name == "render_paths_task":
+        if task_result.task.priority == DEEP_PRIORITY:
             queued.append(task_result.args[0])
 
     task_enqueued.connect(note)

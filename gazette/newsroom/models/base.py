@@ -1,12 +1,17 @@
+from urllib.parse import quote
+
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import get_language_info
-from wagtail.models import Locale, Page
+from wagtail.models import Locale, Page, Site
 
 from gazette.publishing import building
 from gazette.publishing.mirrorlist import active_mirrors
 from gazette.publishing.models import StoredPage
+from gazette.publishing.session import current as current_session
+from gazette.publishing.session import remember
+from gazette.publishing.store import URL_SAFE
 
 from .site import NewsroomSettings
 
@@ -56,6 +61,12 @@ class ReaderPage(Page):
 
     def relative_path(self) -> str:
         """The page's path on any host: '/news/slug/' or '/ru/news/slug/'."""
+        session = current_session()
+        if session is not None:
+            # What get_url_parts() gives, without a reverse() for every page of a build.
+            for root_path, front_page in session.remember("url-roots", url_roots):
+                if self.url_path.startswith(root_path):
+                    return front_page + quote(self.url_path[len(root_path) :], safe=URL_SAFE)
         return self.get_url_parts()[2]
 
     def canonical_url(self) -> str:
@@ -72,7 +83,7 @@ class ReaderPage(Page):
         image = self.social_image()
         if image is None:
             return None
-        rendition = image.get_rendition("fill-1200x630")
+        rendition = rendition_of(image, "fill-1200x630")
         return {
             "url": settings.GAZETTE_BASE_URL + rendition.url,
             "width": rendition.width,
@@ -81,53 +92,138 @@ class ReaderPage(Page):
 
     def newsroom_settings(self, request=None) -> NewsroomSettings:
         if request is not None:
-            return NewsroomSettings.for_request(request)
-        return NewsroomSettings.for_site(self.get_site())
+            return remember(
+                ("newsroom-settings", request.get_host()),
+                lambda: NewsroomSettings.for_request(request),
+            )
+        site_root = self.path[: 2 * self.steplen]
+        return remember(
+            ("newsroom-settings", site_root), lambda: NewsroomSettings.for_site(self.get_site())
+        )
+
+    def live_translations(self) -> list[tuple[int, str, str]]:
+        """(locale id, language code, path) of every live translation, this page included.
+        A build fetches these for many pages at once (see ``prefetch_translations``)."""
+        return remember(("translations", self.translation_key), self._live_translations)
+
+    def _live_translations(self) -> list[tuple[int, str, str]]:
+        pages = self.get_translations(inclusive=True).live().select_related("locale")
+        return translation_rows(pages)
 
     def language_alternates(self) -> list[tuple[str, str]]:
         """(language code, URL) of every live translation, this page included, for hreflang."""
         return [
-            (page.locale.language_code, settings.GAZETTE_BASE_URL + page.relative_path())
-            for page in self.get_translations(inclusive=True).live().select_related("locale")
+            (code, settings.GAZETTE_BASE_URL + path) for _id, code, path in self.live_translations()
         ]
 
     def edition_path(self) -> str:
         """Path of this language edition's front page: '/' or '/ru/'."""
-        with translation.override(self.locale.language_code):
-            return reverse("wagtail_serve", args=[""])
+        return front_page_path(self.locale.language_code)
 
     def edition(self):
         """This language edition's home page."""
         from .pages import HomePage
 
-        return HomePage.objects.ancestor_of(self, inclusive=True).first()
+        return remember(
+            ("edition-of", self.path[: 2 * self.steplen], self.locale_id),
+            lambda: HomePage.objects.ancestor_of(self, inclusive=True).first(),
+        )
 
     def language_links(self) -> list[dict]:
         """The language switcher: this page's translation where one is live, otherwise the
         other edition's front page."""
         translations = {
-            page.locale_id: page.relative_path()
-            for page in self.get_translations().live().select_related("locale")
+            locale_id: path
+            for locale_id, _code, path in self.live_translations()
+            if locale_id != self.locale_id
         }
         links = []
-        for locale in Locale.objects.exclude(pk=self.locale_id):
-            path = translations.get(locale.pk)
-            if path is None:
-                with translation.override(locale.language_code):
-                    path = reverse("wagtail_serve", args=[""])
+        for locale in remember("locales", lambda: list(Locale.objects.all())):
+            if locale.pk == self.locale_id:
+                continue
+            path = translations.get(locale.pk) or front_page_path(locale.language_code)
             name = get_language_info(locale.language_code)["name_local"]
             links.append({"code": locale.language_code, "name": name, "url": path})
         return links
+
+    def site_links(self, newsroom: NewsroomSettings) -> dict:
+        """The newsroom's about, privacy and support pages in this page's language, where
+        live (the footer and the "Support us" banner)."""
+
+        def find():
+            links = {}
+            for name in ("about", "privacy", "support"):
+                page = getattr(newsroom, f"{name}_page")
+                page = page.localized if page is not None else None
+                if page is not None and page.live:
+                    links[name] = {"url": page.get_url_parts()[2], "title": page.title}
+            return links
+
+        return remember(("site-links", newsroom.pk, translation.get_language()), find)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         edition = self.edition()
         context["edition"] = edition
-        sections = list(edition.sections()) if edition else []
+        sections = (
+            remember(("sections-of", edition.pk), lambda: list(edition.sections()))
+            if edition
+            else []
+        )
         context["sections"] = sections
         context["current_section_id"] = next(
             (section.pk for section in sections if self.path.startswith(section.path)), None
         )
-        context["newsroom"] = self.newsroom_settings(request)
-        context["mirrors"] = active_mirrors()
+        context["newsroom"] = newsroom = self.newsroom_settings(request)
+        context["site_links"] = self.site_links(newsroom)
+        context["language_links"] = self.language_links()
+        context["mirrors"] = remember("mirrors", active_mirrors)
         return context
+
+
+def url_roots() -> list[tuple[str, str]]:
+    """(root url_path, front page path) of each edition, in the order get_url_parts() tries
+    them."""
+    return [
+        (root.root_path, front_page_path(root.language_code)) for root in Site.get_site_root_paths()
+    ]
+
+
+def front_page_path(language_code: str) -> str:
+    """Path of an edition's front page: '/' or '/ru/'."""
+
+    def find():
+        with translation.override(language_code):
+            return reverse("wagtail_serve", args=[""])
+
+    return remember(("front-page-path", language_code), find)
+
+
+def translation_rows(pages) -> list[tuple[int, str, str]]:
+    return [(page.locale_id, page.locale.language_code, page.get_url_parts()[2]) for page in pages]
+
+
+def prefetch_translations(pages) -> None:
+    """Fetch the live translations of many pages in one query, for the running build."""
+    from gazette.publishing.session import current
+
+    session = current()
+    if session is None:
+        return
+    keys = {page.translation_key for page in pages}
+    found: dict = {key: [] for key in keys}
+    translations = (
+        Page.objects.live()
+        .filter(translation_key__in=keys)
+        .select_related("locale")
+        .order_by("path")
+    )
+    for page in translations:
+        found[page.translation_key].append(page)
+    for key, rows in found.items():
+        session.memo[("translations", key)] = translation_rows(rows)
+
+
+def rendition_of(image, spec: str):
+    """``image.get_rendition(spec)``, found once per build."""
+    return remember(("rendition", image.pk, spec), lambda: image.get_rendition(spec))

@@ -1,4 +1,7 @@
 from django import template
+from django.utils import translation
+
+from gazette.publishing.session import current as current_session
 
 register = template.Library()
 
@@ -10,5 +13,52 @@ def href(page) -> str:
     work on all of them."""
     if page is None:
         return ""
+    if hasattr(page, "relative_path"):
+        return page.relative_path()  # kept for the rest of a build
     parts = page.get_url_parts()
     return parts[2] if parts else ""
+
+
+@register.tag
+def buildcache(parser, token):
+    """``{% buildcache "name" key ... %}...{% endbuildcache %}``: the block is rendered once
+    per build for the same keys and language, and its output reused (a teaser shown on many
+    listing pages, the footer of every page). Outside a build it is rendered every time.
+
+    The output must depend only on the keys, the language and what stays the same for the
+    whole build (newsroom settings, sections, mirrors)."""
+    bits = token.split_contents()[1:]
+    if not bits:
+        raise template.TemplateSyntaxError("buildcache needs a name")
+    nodelist = parser.parse(("endbuildcache",))
+    parser.delete_first_token()
+    return BuildCacheNode(nodelist, [parser.compile_filter(bit) for bit in bits])
+
+
+def _hashable(value):
+    if isinstance(value, str | int | float | bool | type(None)):
+        return value
+    if isinstance(value, list | tuple | dict):
+        return repr(value)
+    raise template.TemplateSyntaxError(
+        f"buildcache keys must be plain values, not {type(value).__name__}"
+    )
+
+
+class BuildCacheNode(template.Node):
+    def __init__(self, nodelist, keys):
+        self.nodelist = nodelist
+        self.keys = keys
+
+    def render(self, context):
+        session = current_session()
+        if session is None:
+            return self.nodelist.render(context)
+        key = (
+            "fragment",
+            self.origin.name if self.origin else "",
+            self.token.position if self.token else None,
+            translation.get_language(),
+            *(_hashable(key.resolve(context)) for key in self.keys),
+        )
+        return session.remember(key, lambda: self.nodelist.render(context))
