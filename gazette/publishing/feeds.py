@@ -20,7 +20,10 @@ from django.utils.translation import gettext as _
 from taggit.models import Tag
 
 from gazette.newsroom.models import ArticlePage, Author, HomePage, NewsroomSettings, SectionPage
+from gazette.newsroom.models.base import rendition_of
 from gazette.publishing.dependencies import record_shown
+from gazette.publishing.session import current as current_session
+from gazette.publishing.session import remember
 
 FEED_LENGTH = 30
 # An empty feed's date, where Django would put the time of rendering: a feed must not change
@@ -102,10 +105,61 @@ def scope_for(request, prefix: str) -> Scope:
     )
 
 
+@dataclass
+class Item:
+    """What every feed format says of one article."""
+
+    id: int
+    url: str
+    title: str
+    summary: str
+    authors: list[str]
+    published: datetime
+    updated: datetime
+    tags: list[str]
+    image: dict | None
+
+    @property
+    def pk(self) -> int:  # as the dependency index counts what a page shows
+        return self.id
+
+
+def item_for(article: ArticlePage) -> Item:
+    url = settings.GAZETTE_BASE_URL + article.relative_path()
+    return Item(
+        id=article.pk,
+        url=url,
+        title=article.title,
+        summary=article.standfirst,
+        authors=[author.name for author in article.authors],
+        published=article.first_published_at,
+        updated=article.last_published_at or article.first_published_at,
+        tags=[tag.name for tag in article.tag_list],
+        image=lead_image(article),
+    )
+
+
+def feed_items(scope: Scope) -> list[Item]:
+    """The scope's newest articles as feed items. In a build an article's item is made once,
+    for all the feeds it is in (its edition's, section's, tags' and authors', in 3 formats)."""
+    ids = remember(
+        ("feed-ids", scope.path),
+        lambda: list(scope.articles.values_list("pk", flat=True)[:FEED_LENGTH]),
+    )
+    session = current_session()
+    if session is None:
+        articles = scope.articles.filter(pk__in=ids).for_listing()
+        return [item_for(article) for article in articles]
+    missing = [pk for pk in ids if ("feed-item", pk) not in session.memo]
+    for article in ArticlePage.objects.filter(pk__in=missing).for_listing():
+        session.memo[("feed-item", article.pk)] = item_for(article)
+    return [session.memo[("feed-item", pk)] for pk in ids if ("feed-item", pk) in session.memo]
+
+
 def feed(request, prefix: str, name: str) -> HttpResponse:
     scope = scope_for(request, prefix)
     base = settings.GAZETTE_BASE_URL
-    items = list(scope.articles.for_listing()[:FEED_LENGTH])
+    items = feed_items(scope)
     record_shown(items)
     generator, content_type = FORMATS[name]
     language = translation.get_language()
@@ -123,19 +177,18 @@ def feed(request, prefix: str, name: str) -> HttpResponse:
         feed_url=feed_url,
         feed_guid=feed_url,
     )
-    for article in items:
-        url = base + article.relative_path()
-        image = lead_image(article)
+    for item in items:
+        image = item.image
         syndication.add_item(
-            title=article.title,
-            link=url,
-            description=article.standfirst,
-            author_name=", ".join(author.name for author in article.authors),
-            pubdate=article.first_published_at,
-            updateddate=article.last_published_at or article.first_published_at,
-            unique_id=url,
+            title=item.title,
+            link=item.url,
+            description=item.summary,
+            author_name=", ".join(item.authors),
+            pubdate=item.published,
+            updateddate=item.updated,
+            unique_id=item.url,
             unique_id_is_permalink=True,
-            categories=[tag.name for tag in article.tags.all()],
+            categories=item.tags,
             enclosures=[Enclosure(image["url"], str(image["size"]), image["type"])]
             if image
             else None,
@@ -146,34 +199,32 @@ def feed(request, prefix: str, name: str) -> HttpResponse:
 def lead_image(article: ArticlePage) -> dict | None:
     if article.lead_image is None:
         return None
-    rendition = article.lead_image.get_rendition("fill-1200x675|format-jpeg")
+    rendition = rendition_of(article.lead_image, "fill-1200x675|format-jpeg")
     return {
         "url": settings.GAZETTE_BASE_URL + rendition.url,
-        "size": rendition.file.size,
+        "size": remember(("file-size", rendition.file.name), lambda: rendition.file.size),
         "type": "image/jpeg",
     }
 
 
-def json_feed(scope: Scope, items, *, feed_url: str, language: str) -> dict:
+def json_feed(scope: Scope, items: list[Item], *, feed_url: str, language: str) -> dict:
     base = settings.GAZETTE_BASE_URL
     entries = []
-    for article in items:
-        url = base + article.relative_path()
+    for item in items:
         entry = {
-            "id": url,
-            "url": url,
-            "title": article.title,
-            "summary": article.standfirst,
-            "content_text": article.standfirst,
-            "date_published": article.first_published_at.isoformat(),
-            "date_modified": (article.last_published_at or article.first_published_at).isoformat(),
-            "authors": [{"name": author.name} for author in article.authors],
-            "tags": [tag.name for tag in article.tags.all()],
+            "id": item.url,
+            "url": item.url,
+            "title": item.title,
+            "summary": item.summary,
+            "content_text": item.summary,
+            "date_published": item.published.isoformat(),
+            "date_modified": item.updated.isoformat(),
+            "authors": [{"name": name} for name in item.authors],
+            "tags": item.tags,
             "language": language,
         }
-        image = lead_image(article)
-        if image:
-            entry["image"] = image["url"]
+        if item.image:
+            entry["image"] = item.image["url"]
         entries.append(entry)
     return {
         "version": "https://jsonfeed.org/version/1.1",
