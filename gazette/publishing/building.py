@@ -33,6 +33,7 @@ class Summary:
     removed: int = 0
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
+    left: list[str] = field(default_factory=list)  # not rendered: gave way to other work
 
     def __str__(self) -> str:
         rate = self.rendered / self.seconds if self.seconds else 0
@@ -58,12 +59,16 @@ def render_paths(
     *,
     store: PageStore | None = None,
     progress: Callable[[int], None] | None = None,
+    give_way: Callable[[], bool] | None = None,
 ) -> Summary:
     """Render each path into the store; a path that no longer exists is removed from it.
 
     Paths go a chunk at a time: the chunk's articles are fetched together, then each page
     is rendered and written, then what the chunk's pages show is recorded in one
     transaction. Everything runs in one build session, so what pages share is fetched once.
+
+    ``give_way()`` is asked before each path after the first; when it says yes, the paths
+    not yet rendered are left in ``summary.left`` for the caller to queue again.
     """
     paths = list(paths)
     store = store or PageStore()
@@ -72,10 +77,14 @@ def render_paths(
     started = time.monotonic()
     number = 0
     with build_session(bulk=len(paths) >= BULK_FROM):
-        for chunk in batched(paths, CHUNK):
+        chunks = batched(paths, CHUNK)
+        for chunk in chunks:
             renderer.prepare(chunk)
             shown, gone = [], []
-            for path in chunk:
+            for index, path in enumerate(chunk):
+                if number and give_way and give_way():
+                    summary.left = chunk[index:] + [p for rest in chunks for p in rest]
+                    break
                 number += 1
                 try:
                     result = renderer.render(path)
@@ -99,6 +108,8 @@ def render_paths(
                 if progress:
                     progress(number)
             record(shown, gone)
+            if summary.left:
+                break
     summary.seconds = time.monotonic() - started
     return summary
 
@@ -232,9 +243,10 @@ def _render_slice(job: tuple[list[str], str]) -> Summary:
 # page, the feeds, the section's first page); the rest of what shows the article follows in
 # small tasks at a lower priority, so that the next publish never waits long behind them;
 # a listing's deep pages come last.
+PUBLISH_PRIORITY = 10  # ahead of Wagtail's search and reference index updates
 FOLLOW_UP_PRIORITY = -10
 DEEP_PRIORITY = -50
-FOLLOW_UP_SIZE = 10  # paths a follow-up task renders: a fraction of a second on a big site
+FOLLOW_UP_SIZE = 4  # paths a follow-up task renders: a fraction of a second on a big site
 
 
 def rebuild_for_page(page_id: int) -> Summary | None:
@@ -257,11 +269,10 @@ def rebuild_for_page(page_id: int) -> Summary | None:
     deep = sorted(path for path in rest if is_deep_listing_page(path))
     follow_up = sorted(rest - set(deep), key=reading_order)
     for start in range(0, len(follow_up), FOLLOW_UP_SIZE):
-        chunk = follow_up[start : start + FOLLOW_UP_SIZE]
-        render_paths_task.using(priority=FOLLOW_UP_PRIORITY).enqueue(chunk)
+        enqueue_render(follow_up[start : start + FOLLOW_UP_SIZE], FOLLOW_UP_PRIORITY)
     if deep:
         # Behind any newer publish: a big archive's deep pages take minutes.
-        render_paths_task.using(priority=DEEP_PRIORITY).enqueue(deep)
+        enqueue_render(deep, DEEP_PRIORITY)
     return summary
 
 
@@ -279,8 +290,30 @@ def rebuild_for_page_task(page_id: int) -> str:
 
 
 @task()
-def render_paths_task(paths: list[str]) -> str:
-    return str(render_paths(paths))
+def render_paths_task(paths: list[str], priority: int = 0) -> str:
+    """Render ``paths``; at a low priority, stop for more urgent tasks (a newer publish) and
+    queue what is left behind them."""
+    give_way = (lambda: urgent_task_waiting(priority)) if priority < 0 else None
+    summary = render_paths(paths, give_way=give_way)
+    if summary.left:
+        render_paths_task.using(priority=priority).enqueue(summary.left, priority)
+    return str(summary)
+
+
+def enqueue_render(paths: list[str], priority: int) -> None:
+    render_paths_task.using(priority=priority).enqueue(paths, priority)
+
+
+def urgent_task_waiting(priority: int) -> bool:
+    """Whether a task of a higher priority is waiting (the database queue only: the Redis
+    queue has no priorities, and its tasks are not seen from here)."""
+    from django_tasks import default_task_backend
+    from django_tasks_db.backend import DatabaseBackend
+    from django_tasks_db.models import DBTaskResult
+
+    if not isinstance(default_task_backend, DatabaseBackend):
+        return False
+    return DBTaskResult.objects.ready().filter(priority__gt=priority).exists()
 
 
 @task()
@@ -304,7 +337,9 @@ def rebuilds_paused():
 def schedule_rebuild(page_id: int) -> None:
     """Queue the rebuild once the change is committed, so the worker sees it."""
     if not _paused.get():
-        transaction.on_commit(lambda: rebuild_for_page_task.enqueue(page_id))
+        transaction.on_commit(
+            lambda: rebuild_for_page_task.using(priority=PUBLISH_PRIORITY).enqueue(page_id)
+        )
 
 
 def schedule_site_build() -> None:

@@ -60,12 +60,15 @@ class Scope:
 
 def edition_home(request) -> HomePage:
     language = translation.get_language()
-    home = (
-        HomePage.objects.live()
-        .public()
-        .filter(locale__language_code=language)
-        .select_related("locale")
-        .first()
+    home = remember(
+        ("edition-home", language),
+        lambda: (
+            HomePage.objects.live()
+            .public()
+            .filter(locale__language_code=language)
+            .select_related("locale")
+            .first()
+        ),
     )
     if home is None:
         raise Http404("No edition in this language.")

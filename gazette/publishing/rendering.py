@@ -20,7 +20,7 @@ from django.urls import Resolver404, resolve
 from django.utils import translation
 from wagtail import hooks
 from wagtail.contrib.routable_page.models import RoutablePageMixin
-from wagtail.models import Page, Site
+from wagtail.models import Page, Site, get_page_models
 
 from .dependencies import collecting
 from .session import build_session, current
@@ -114,7 +114,16 @@ class Renderer:
         def find():
             pages = {}
             roots = set(self._site_roots().values())
-            candidates = Page.objects.live().public().not_type(ArticlePage).specific()
+            # Model by model: each query joins a small table, where one query for "not an
+            # article" would go through the whole page table.
+            models = [
+                model
+                for model in get_page_models()
+                if model is not Page and not issubclass(model, ArticlePage)
+            ]
+            candidates = [
+                page for model in models for page in model.objects.live().public().exact_type(model)
+            ]
             for page in candidates:
                 if not any(page.url_path.startswith(root) for root in roots):
                     continue

@@ -175,3 +175,30 @@ def test_deep_listing_pages_follow_in_a_second_task(
     # ...which ran (immediate backend here): the oldest story moved to the new last page.
     assert b"Archive story 44" in store.read("/news/page/3/")
     assert b"Fresh report" in store.read("/news/")
+
+
+def test_low_priority_renders_give_way_to_a_newer_publish(newsroom, store, monkeypatch):
+    from django_tasks.signals import task_enqueued
+
+    from gazette.publishing import building
+
+    paths = ["/", "/news/", "/business/"]
+    summary = building.render_paths(paths, store=store, give_way=lambda: True)
+    # At least one path is rendered; the rest is handed back.
+    assert summary.rendered == 1 and summary.left == ["/news/", "/business/"]
+    assert store.read("/") is not None and store.read("/news/") is None
+
+    # The task queues what it left behind it, at its own priority, until all is done.
+    monkeypatch.setattr(building, "urgent_task_waiting", lambda priority: True)
+    requeued = []
+
+    def note(sender, task_result, **kwargs):
+        requeued.append((task_result.task.priority, task_result.args[0]))
+
+    task_enqueued.connect(note)
+    try:
+        building.render_paths_task.call(["/news/", "/business/"], building.FOLLOW_UP_PRIORITY)
+    finally:
+        task_enqueued.disconnect(note)
+    assert requeued == [(building.FOLLOW_UP_PRIORITY, ["/business/"])]
+    assert store.read("/news/") is not None and store.read("/business/") is not None
