@@ -19,6 +19,8 @@ from typing import Any
 
 _current: ContextVar["BuildSession | None"] = ContextVar("gazette_build_session", default=None)
 
+MEMO_SIZE = 20_000  # remembered values: the site-wide ones stay (used by every page); per-
+# article ones (a teaser's HTML, a feed item) are dropped oldest first, so memory is flat
 ARTICLE_CACHE = 4000  # teaser-ready articles kept (a listing chunk and its neighbours)
 LISTING_CACHE = (
     8  # article-id lists of listings kept (a build renders one listing's pages in a row)
@@ -40,6 +42,9 @@ class LRU(OrderedDict):
 
     def put(self, key, value) -> None:
         self[key] = value
+
+    def __setitem__(self, key, value) -> None:
+        super().__setitem__(key, value)
         self.move_to_end(key)
         while len(self) > self.size:
             self.popitem(last=False)
@@ -52,14 +57,15 @@ class BuildSession:
 
     def __init__(self, *, bulk: bool = False):
         self.bulk = bulk
-        self.memo: dict[Hashable, Any] = {}
+        self.memo = LRU(MEMO_SIZE)
         self.articles = LRU(ARTICLE_CACHE)
         self.listings = LRU(LISTING_CACHE)
 
     def remember(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         value = self.memo.get(key, MISSING)
         if value is MISSING:
-            value = self.memo[key] = compute()
+            value = compute()
+            self.memo.put(key, value)
         return value
 
     def teasers(self, ids: Iterable[int]) -> list:
