@@ -296,12 +296,18 @@ def render_paths_task(paths: list[str], priority: int = 0) -> str:
     give_way = (lambda: urgent_task_waiting(priority)) if priority < 0 else None
     summary = render_paths(paths, give_way=give_way)
     if summary.left:
-        render_paths_task.using(priority=priority).enqueue(summary.left, priority)
+        at_priority(render_paths_task, priority).enqueue(summary.left, priority)
     return str(summary)
 
 
+def at_priority(task_, priority: int):
+    """The task at this priority where the queue has priorities (the Redis queue has none,
+    and refuses a task that asks for one)."""
+    return task_.using(priority=priority) if task_.get_backend().supports_priority else task_
+
+
 def enqueue_render(paths: list[str], priority: int) -> None:
-    render_paths_task.using(priority=priority).enqueue(paths, priority)
+    at_priority(render_paths_task, priority).enqueue(paths, priority)
 
 
 def urgent_task_waiting(priority: int) -> bool:
@@ -338,7 +344,7 @@ def schedule_rebuild(page_id: int) -> None:
     """Queue the rebuild once the change is committed, so the worker sees it."""
     if not _paused.get():
         transaction.on_commit(
-            lambda: rebuild_for_page_task.using(priority=PUBLISH_PRIORITY).enqueue(page_id)
+            lambda: at_priority(rebuild_for_page_task, PUBLISH_PRIORITY).enqueue(page_id)
         )
 
 
