@@ -35,6 +35,15 @@ class Summary:
     errors: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)  # not rendered: gave way to other work
 
+    def merge(self, other: "Summary") -> None:
+        """Add another's counts (a part rendered elsewhere); seconds stay this one's."""
+        self.rendered += other.rendered
+        self.written += other.written
+        self.unchanged += other.unchanged
+        self.removed += other.removed
+        self.errors += other.errors
+        self.left += other.left
+
     def __str__(self) -> str:
         rate = self.rendered / self.seconds if self.seconds else 0
         return (
@@ -213,11 +222,7 @@ def render_in_processes(paths: list[str], *, jobs: int, store: PageStore, progre
     connections.close_all()  # each process opens its own
     with multiprocessing.get_context("fork").Pool(jobs) as pool:
         for part in pool.imap(_render_slice, slices):
-            summary.rendered += part.rendered
-            summary.written += part.written
-            summary.unchanged += part.unchanged
-            summary.removed += part.removed
-            summary.errors += part.errors
+            summary.merge(part)
             done += part.rendered + len(part.errors)
             if progress:
                 progress(done)
@@ -263,9 +268,10 @@ def rebuild_for_page(page_id: int) -> Summary | None:
         )
     if getattr(specific, "change_shows_everywhere", True):
         return build_site()
-    first = first_paths_for_article(specific)
-    summary = render_paths(first)
-    rest = set(specific.stored_paths()) - set(first)
+    with build_session():  # the edition and section found for the paths serve the render
+        first = first_paths_for_article(specific)
+        summary = render_paths(first)
+        rest = set(specific.stored_paths()) - set(first)
     deep = sorted(path for path in rest if is_deep_listing_page(path))
     follow_up = sorted(rest - set(deep), key=reading_order)
     for start in range(0, len(follow_up), FOLLOW_UP_SIZE):

@@ -114,13 +114,11 @@ def first_paths_for_article(article: ArticlePage) -> list[str]:
         path = article.relative_path()
         if path:
             paths.append(path)
-        home = HomePage.objects.ancestor_of(article).first()
+        home = article.edition()
         if home is not None:
             paths += edition_paths(home)
-        section = article.get_parent().specific
-        if isinstance(section, SectionPage):
-            base = section.relative_path()
-            paths += [base, *(f"{base}{name}" for name in FEED_NAMES)]
+        if isinstance(article.section, SectionPage):
+            paths += listing_paths(article.section.relative_path(), count=0)  # page 1, feeds
     return list(dict.fromkeys(paths))
 
 
@@ -130,7 +128,7 @@ def paths_for_article(article: ArticlePage) -> set[str]:
     paths |= set(StoredPage.objects.filter(shows=article).values_list("path", flat=True))
     paths |= {"/sitemap.xml", "/sitemaps/news.xml"}
     paths.add(f"/sitemaps/articles-{sitemaps.article_sitemap_number(article)}.xml")
-    home = HomePage.objects.ancestor_of(article).first()
+    home = article.edition()
     if home is None:
         return paths
     with translation.override(article.locale.language_code):

@@ -42,7 +42,6 @@ class Renderer:
             headers={"host": settings.GAZETTE_RENDER_HOST}, raise_request_exception=True
         )
         self.factory = RequestFactory(headers={"host": settings.GAZETTE_RENDER_HOST})
-        self.languages = [code for code, _name in settings.LANGUAGES]
 
     def render(self, path: str) -> Rendered:
         with build_session(), collecting() as shown:
@@ -82,38 +81,34 @@ class Renderer:
 
     def _url_path(self, path: str) -> str | None:
         """The Wagtail url_path a public path would have, if it names a page."""
-        roots = self._site_roots()
+        if not path.endswith("/"):
+            return None
         path = unquote(path)  # url_path holds a slug as typed, not as links quote it
-        language = translation.get_language_from_path(path) or settings.LANGUAGE_CODE
-        root = roots.get(language)
-        if root is None or not path.endswith("/"):
-            return None
-        prefix = "/" if language == settings.LANGUAGE_CODE else f"/{language}/"
-        if not path.startswith(prefix):
-            return None
-        return root + path[len(prefix) :]
+        for front_page, root_path in self._editions():
+            if path.startswith(front_page):
+                return root_path + path[len(front_page) :]
+        return None
 
-    def _site_roots(self) -> dict[str, str]:
-        """The url_path of each edition's root page, by language code."""
-        session = current()
+    def _editions(self) -> list[tuple[str, str]]:
+        """(front page path, root url_path) of each edition, '/ru/' before '/': the inverse
+        of the mapping ``page_path()`` uses, first site first."""
+        from gazette.newsroom.models.base import url_roots
 
         def find():
-            site = Site.objects.filter(is_default_site=True).first()
-            roots = {}
-            for root in Site.get_site_root_paths():
-                if site is not None and root.site_id == site.pk:
-                    roots.setdefault(root.language_code, root.root_path)
-            return roots
+            editions = {}
+            for root_path, front_page in url_roots():
+                editions.setdefault(front_page, root_path)
+            return sorted(editions.items(), key=lambda item: len(item[0]), reverse=True)
 
-        return session.remember("site-roots", find)
+        return current().remember("editions", find)
 
     def _other_pages(self) -> dict[str, Page]:
         """Every public page that is not an article, by path: few, so found once."""
         from gazette.newsroom.models import ArticlePage
+        from gazette.newsroom.models.base import page_path
 
         def find():
-            pages = {}
-            roots = set(self._site_roots().values())
+            roots = [root_path for _front_page, root_path in self._editions()]
             # Model by model: each query joins a small table, where one query for "not an
             # article" would go through the whole page table.
             models = [
@@ -121,15 +116,13 @@ class Renderer:
                 for model in get_page_models()
                 if model is not Page and not issubclass(model, ArticlePage)
             ]
-            candidates = [
-                page for model in models for page in model.objects.live().public().exact_type(model)
-            ]
-            for page in candidates:
-                if not any(page.url_path.startswith(root) for root in roots):
-                    continue
-                parts = page.get_url_parts()
-                if parts and parts[2]:
-                    pages[parts[2]] = page
+            pages = {}
+            for model in models:
+                for page in model.objects.live().public().exact_type(model):
+                    if any(page.url_path.startswith(root) for root in roots):
+                        path = page_path(page)
+                        if path:
+                            pages[path] = page
             return pages
 
         return current().remember("other-pages", find)

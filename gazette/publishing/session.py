@@ -40,9 +40,6 @@ class LRU(OrderedDict):
             return default
         return self[key]
 
-    def put(self, key, value) -> None:
-        self[key] = value
-
     def __setitem__(self, key, value) -> None:
         super().__setitem__(key, value)
         self.move_to_end(key)
@@ -65,7 +62,7 @@ class BuildSession:
         value = self.memo.get(key, MISSING)
         if value is MISSING:
             value = compute()
-            self.memo.put(key, value)
+            self.memo[key] = value
         return value
 
     def teasers(self, ids: Iterable[int]) -> list:
@@ -83,19 +80,19 @@ class BuildSession:
                 .prefetch_related("bylines__author", "lead_image__renditions")
             )
             for article in articles:
-                self.articles.put(article.pk, article)
+                self.articles[article.pk] = article
         found = (self.articles.get(pk) for pk in ids)
         return [article for article in found if article is not None]
 
     def keep_articles(self, articles: Iterable) -> None:
         for article in articles:
-            self.articles.put(article.pk, article)
+            self.articles[article.pk] = article
 
     def listing(self, key: Hashable, compute: Callable[[], list[int]]):
         ids = self.listings.get(key)
         if ids is None:
             ids = compute()
-            self.listings.put(key, ids)
+            self.listings[key] = ids
         return ids
 
 
@@ -115,12 +112,8 @@ def build_session(*, bulk: bool = False):
     if _current.get() is not None:
         yield _current.get()
         return
-    session = BuildSession(bulk=bulk)
-    token = _current.set(session)
-    try:
+    with use_session(BuildSession(bulk=bulk)) as session:
         yield session
-    finally:
-        _current.reset(token)
 
 
 @contextmanager

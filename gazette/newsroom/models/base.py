@@ -61,13 +61,7 @@ class ReaderPage(Page):
 
     def relative_path(self) -> str:
         """The page's path on any host: '/news/slug/' or '/ru/news/slug/'."""
-        session = current_session()
-        if session is not None:
-            # What get_url_parts() gives, without a reverse() for every page of a build.
-            for root_path, front_page in session.remember("url-roots", url_roots):
-                if self.url_path.startswith(root_path):
-                    return front_page + quote(self.url_path[len(root_path) :], safe=URL_SAFE)
-        return self.get_url_parts()[2]
+        return page_path(self)
 
     def canonical_url(self) -> str:
         return settings.GAZETTE_BASE_URL + self.relative_path()
@@ -156,7 +150,7 @@ class ReaderPage(Page):
                 page = getattr(newsroom, f"{name}_page")
                 page = page.localized if page is not None else None
                 if page is not None and page.live:
-                    links[name] = {"url": page.get_url_parts()[2], "title": page.title}
+                    links[name] = {"url": page_path(page), "title": page.title}
             return links
 
         return remember(("site-links", newsroom.pk, translation.get_language()), find)
@@ -181,6 +175,17 @@ class ReaderPage(Page):
         return context
 
 
+def page_path(page: Page) -> str:
+    """Any page's path on any host, as ``get_url_parts()`` gives it ('' if it has none); in a
+    build, without a reverse() for every page."""
+    if current_session() is not None:
+        for root_path, front_page in remember("url-roots", url_roots):
+            if page.url_path.startswith(root_path):
+                return front_page + quote(page.url_path[len(root_path) :], safe=URL_SAFE)
+    parts = page.get_url_parts()
+    return (parts[2] if parts else None) or ""
+
+
 def url_roots() -> list[tuple[str, str]]:
     """(root url_path, front page path) of each edition, in the order get_url_parts() tries
     them."""
@@ -200,14 +205,12 @@ def front_page_path(language_code: str) -> str:
 
 
 def translation_rows(pages) -> list[tuple[int, str, str]]:
-    return [(page.locale_id, page.locale.language_code, page.get_url_parts()[2]) for page in pages]
+    return [(page.locale_id, page.locale.language_code, page_path(page)) for page in pages]
 
 
 def prefetch_translations(pages) -> None:
     """Fetch the live translations of many pages in one query, for the running build."""
-    from gazette.publishing.session import current
-
-    session = current()
+    session = current_session()
     if session is None:
         return
     keys = {page.translation_key for page in pages}

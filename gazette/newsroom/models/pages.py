@@ -29,18 +29,18 @@ def paginate(queryset, number: int, *, key: tuple, allow_empty: bool = True):
     each page takes its slice, instead of one OFFSET query per page, which costs more the
     deeper the page."""
     session = current_session()
-    if session is not None and not session.bulk:
-        session = None  # a few pages: one query a page is cheaper than every id
-    if session is None:
-        objects = queryset.for_listing()
-    else:
+    # A few pages (a publish): one query a page is cheaper than fetching every id.
+    bulk = session is not None and session.bulk
+    if bulk:
         objects = session.listing(key, lambda: array("q", queryset.values_list("pk", flat=True)))
+    else:
+        objects = queryset.for_listing()
     paginator = Paginator(objects, PAGE_SIZE, allow_empty_first_page=allow_empty)
     try:
         page = paginator.page(number)
     except EmptyPage as error:
         raise Http404(str(error)) from error
-    if session is not None:
+    if bulk:
         page.object_list = session.teasers(page.object_list)
     record_shown(page.object_list)
     return page

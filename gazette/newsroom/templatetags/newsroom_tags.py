@@ -1,6 +1,7 @@
 from django import template
 from django.utils import translation
 
+from gazette.newsroom.models.base import page_path
 from gazette.publishing.session import current as current_session
 
 register = template.Library()
@@ -11,12 +12,7 @@ def href(page) -> str:
     """A page's path on whatever host the reader came through: Wagtail's ``page.url`` turns
     absolute as soon as a second Site exists (an onion address, a mirror), and pages must
     work on all of them."""
-    if page is None:
-        return ""
-    if hasattr(page, "relative_path"):
-        return page.relative_path()  # kept for the rest of a build
-    parts = page.get_url_parts()
-    return parts[2] if parts else ""
+    return "" if page is None else page_path(page)
 
 
 @register.tag
