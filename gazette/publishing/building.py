@@ -244,21 +244,24 @@ def _render_slice(job: tuple[list[str], str]) -> Summary:
         return render_paths(paths, store=PageStore(root))
 
 
-# A publish renders what its readers reach first in its own task (the article, the front
-# page, the feeds, the section's first page); the rest of what shows the article follows in
-# small tasks at a lower priority, so that the next publish never waits long behind them;
-# a listing's deep pages come last.
+# A publish renders what its readers reach first in its own task (the article, its front
+# page and the front page's feeds). Working out the rest of what shows the article (its
+# section, tags, authors, related articles, sitemaps) and rendering the section's first page
+# follow in a task just below it; everything else in small tasks at a lower priority, so that
+# the next publish never waits long behind them; a listing's deep pages come last.
 PUBLISH_PRIORITY = 10  # ahead of Wagtail's search and reference index updates
+PLAN_PRIORITY = 5
 FOLLOW_UP_PRIORITY = -10
 DEEP_PRIORITY = -50
 FOLLOW_UP_SIZE = 4  # paths a follow-up task renders: a fraction of a second on a big site
 
 
 def rebuild_for_page(page_id: int) -> Summary | None:
-    """Render again what one page's publish, change or removal touches."""
+    """Render again what one page's publish, change or removal touches: the first paths
+    now, the rest queued (``plan_follow_ups``)."""
     from wagtail.models import Page
 
-    from .paths import first_paths_for_article, is_deep_listing_page
+    from .paths import first_paths_for_article
 
     page = Page.objects.filter(pk=page_id).first()
     specific = page.specific if page else None
@@ -268,12 +271,30 @@ def rebuild_for_page(page_id: int) -> Summary | None:
         )
     if getattr(specific, "change_shows_everywhere", True):
         return build_site()
-    with build_session():  # the edition and section found for the paths serve the render
-        first = first_paths_for_article(specific)
-        summary = render_paths(first)
-        rest = set(specific.stored_paths()) - set(first)
+    with build_session():  # the edition found for the paths serves the render
+        summary = render_paths(first_paths_for_article(specific))
+    at_priority(plan_follow_ups_task, PLAN_PRIORITY).enqueue(page_id)
+    return summary
+
+
+def plan_follow_ups(page_id: int) -> Summary:
+    """After a publish's first paths: render the section's first page and its feeds, and
+    queue every other path that shows the article behind them."""
+    from wagtail.models import Page
+
+    from .paths import first_paths_for_article, head_paths_for_article, is_deep_listing_page
+
+    page = Page.objects.filter(pk=page_id).first()
+    specific = page.specific if page else None
+    if specific is None or not hasattr(specific, "stored_paths"):
+        return Summary()
+    with build_session():
+        done = set(first_paths_for_article(specific))
+        head = [path for path in head_paths_for_article(specific) if path not in done]
+        rest = set(specific.stored_paths()) - done - set(head)
+        summary = render_paths(head, give_way=lambda: urgent_task_waiting(PLAN_PRIORITY))
     deep = sorted(path for path in rest if is_deep_listing_page(path))
-    follow_up = sorted(rest - set(deep), key=reading_order)
+    follow_up = summary.left + sorted(rest - set(deep), key=reading_order)
     for start in range(0, len(follow_up), FOLLOW_UP_SIZE):
         enqueue_render(follow_up[start : start + FOLLOW_UP_SIZE], FOLLOW_UP_PRIORITY)
     if deep:
@@ -293,6 +314,11 @@ def reading_order(path: str) -> tuple:
 @task()
 def rebuild_for_page_task(page_id: int) -> str:
     return str(rebuild_for_page(page_id))
+
+
+@task()
+def plan_follow_ups_task(page_id: int) -> str:
+    return str(plan_follow_ups(page_id))
 
 
 @task()

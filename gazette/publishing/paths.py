@@ -107,8 +107,8 @@ def site_paths() -> Iterator[str]:
 
 def first_paths_for_article(article: ArticlePage) -> list[str]:
     """What readers reach first after a publish, in that order: the article's page, its
-    edition's front page and feeds, its section's first page and feeds. Found without
-    counting anything, so that they are rendered at once."""
+    edition's front page and feeds. Found without counting anything, so that they are
+    rendered at once."""
     paths = []
     with translation.override(article.locale.language_code):
         path = article.relative_path()
@@ -117,9 +117,15 @@ def first_paths_for_article(article: ArticlePage) -> list[str]:
         home = article.edition()
         if home is not None:
             paths += edition_paths(home)
-        if isinstance(article.section, SectionPage):
-            paths += listing_paths(article.section.relative_path(), count=0)  # page 1, feeds
     return list(dict.fromkeys(paths))
+
+
+def head_paths_for_article(article: ArticlePage) -> list[str]:
+    """What readers reach next: the article's section's first page and feeds."""
+    with translation.override(article.locale.language_code):
+        if isinstance(article.section, SectionPage):
+            return listing_paths(article.section.relative_path(), count=0)  # page 1, feeds
+    return []
 
 
 def paths_for_article(article: ArticlePage) -> set[str]:

@@ -72,7 +72,7 @@ class Renderer:
         if not wanted:
             return
         articles = list(
-            ArticlePage.objects.published().filter(url_path__in=list(wanted)).for_listing()
+            ArticlePage.objects.published().filter(url_path__in=list(wanted)).for_page()
         )
         for article in articles:
             session.memo[("article-at", wanted[article.url_path])] = article

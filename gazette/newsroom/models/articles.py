@@ -58,7 +58,12 @@ class ArticleQuerySet(PageQuerySet):
         return self.live().public().order_by(*NEWEST_FIRST)
 
     def for_listing(self):
-        """What a teaser needs, fetched in a fixed number of queries."""
+        """What a teaser or a feed item needs, fetched in a fixed number of queries; not the
+        body, which would make a listing of 20 read 20 whole articles."""
+        return self.for_page().defer_streamfields()
+
+    def for_page(self):
+        """What an article's own page needs besides its body, in a fixed number of queries."""
         return self.select_related("lead_image", "locale").prefetch_related(
             "bylines__author", "tagged_items__tag", "lead_image__renditions"
         )
