@@ -42,6 +42,9 @@ class Renderer:
             headers={"host": settings.GAZETTE_RENDER_HOST}, raise_request_exception=True
         )
         self.factory = RequestFactory(headers={"host": settings.GAZETTE_RENDER_HOST})
+        # The current chunk's articles by path: replaced by each ``prepare``, so a build
+        # holds one chunk of whole articles (bodies included) at a time.
+        self.articles: dict[str, Page] = {}
 
     def render(self, path: str) -> Rendered:
         with build_session(), collecting() as shown:
@@ -62,6 +65,7 @@ class Renderer:
         from gazette.newsroom.models.base import prefetch_translations
 
         session = current()
+        self.articles = {}
         if session is None:
             return
         wanted = {}
@@ -75,7 +79,7 @@ class Renderer:
             ArticlePage.objects.published().filter(url_path__in=list(wanted)).for_page()
         )
         for article in articles:
-            session.memo[("article-at", wanted[article.url_path])] = article
+            self.articles[wanted[article.url_path]] = article
         session.keep_articles(articles)
         prefetch_translations(articles)
 
@@ -130,7 +134,7 @@ class Renderer:
     def _route(self, path: str, request):
         """(page, args, kwargs) as Wagtail's router would find them; None if it is not a
         page of ours (Django's URLs decide) or not found."""
-        article = current().memo.get(("article-at", path))
+        article = self.articles.get(path)
         if article is not None:
             return article, (), {}
         pages = self._other_pages()
