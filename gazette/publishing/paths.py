@@ -4,18 +4,18 @@ import math
 import re
 from collections.abc import Iterator
 
+from django.db.models import Count
 from django.utils import translation
-from taggit.models import Tag
 
 from gazette.newsroom.models import (
     ArticleByline,
     ArticlePage,
     ArticleTag,
-    Author,
     HomePage,
     SectionPage,
     StandardPage,
 )
+from gazette.newsroom.models.base import path_under, url_roots
 from gazette.newsroom.models.pages import PAGE_SIZE
 
 from . import sitemaps
@@ -52,30 +52,31 @@ def listing_paths(base: str, count: int) -> list[str]:
 
 
 def tag_paths(home: HomePage, tags=None) -> Iterator[str]:
-    articles = ArticlePage.objects.published().descendant_of(home)
-    if tags is None:
-        tags = Tag.objects.filter(
-            pk__in=ArticleTag.objects.filter(content_object__in=articles).values("tag_id")
-        )
+    """The listings of ``tags`` (default: every tag of the edition's articles)."""
+    articles = ArticlePage.objects.published().descendant_of(home).order_by()
+    links = ArticleTag.objects.filter(content_object__in=articles.values("pk"))
+    if tags is not None:
+        links = links.filter(tag__in=tags)
+    # One grouped count for all of them: a count per tag costs a query each (seconds for a
+    # site of many tags).
+    counts = links.values_list("tag__slug").annotate(count=Count("content_object", distinct=True))
     prefix = home.edition_path()
-    for tag in tags:
-        count = articles.tagged([tag.slug]).count()
-        if count:
-            yield from listing_paths(f"{prefix}tags/{tag.slug}/", count)
+    for slug, count in counts.order_by("tag__slug"):
+        yield from listing_paths(f"{prefix}tags/{slug}/", count)
 
 
 def author_paths(home: HomePage, authors=None) -> Iterator[str]:
-    articles = ArticlePage.objects.published().descendant_of(home)
-    if authors is None:
-        authors = Author.objects.filter(
-            locale_id=home.locale_id,
-            pk__in=ArticleByline.objects.filter(page__in=articles).values("author_id"),
-        )
+    """The listings of ``authors`` (default: every author of the edition's articles)."""
+    articles = ArticlePage.objects.published().descendant_of(home).order_by()
+    bylines = ArticleByline.objects.filter(
+        page__in=articles.values("pk"), author__locale_id=home.locale_id
+    )
+    if authors is not None:
+        bylines = bylines.filter(author__in=authors)
+    counts = bylines.values_list("author__slug").annotate(count=Count("page", distinct=True))
     prefix = home.edition_path()
-    for author in authors:
-        count = articles.by_author(author).count()
-        if count:
-            yield from listing_paths(f"{prefix}authors/{author.slug}/", count)
+    for slug, count in counts.order_by("author__slug"):
+        yield from listing_paths(f"{prefix}authors/{slug}/", count)
 
 
 def section_paths(section: SectionPage) -> list[str]:
@@ -97,9 +98,11 @@ def site_paths() -> Iterator[str]:
                 yield from section_paths(section)
             for page in StandardPage.objects.live().public().descendant_of(home):
                 yield page.relative_path()
-            articles = ArticlePage.objects.published().descendant_of(home).defer_streamfields()
-            for article in articles.iterator(chunk_size=2000):
-                yield article.relative_path()
+            # url_paths only: no page objects, no reverse() for each of 100,000 articles.
+            roots = url_roots()
+            articles = ArticlePage.objects.published().descendant_of(home)
+            for url_path in articles.values_list("url_path", flat=True).iterator(2000):
+                yield path_under(url_path, roots)
             yield from tag_paths(home)
             yield from author_paths(home)
     yield from sitemaps.sitemap_paths()

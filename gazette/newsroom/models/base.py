@@ -179,11 +179,17 @@ def page_path(page: Page) -> str:
     """Any page's path on any host, as ``get_url_parts()`` gives it ('' if it has none); in a
     build, without a reverse() for every page."""
     if current_session() is not None:
-        for root_path, front_page in remember("url-roots", url_roots):
-            if page.url_path.startswith(root_path):
-                return front_page + quote(page.url_path[len(root_path) :], safe=URL_SAFE)
+        return path_under(page.url_path, remember("url-roots", url_roots))
     parts = page.get_url_parts()
     return (parts[2] if parts else None) or ""
+
+
+def path_under(url_path: str, roots: list[tuple[str, str]]) -> str:
+    """The path of the page with this url_path, given ``url_roots()``; '' if none."""
+    for root_path, front_page in roots:
+        if url_path.startswith(root_path):
+            return front_page + quote(url_path[len(root_path) :], safe=URL_SAFE)
+    return ""
 
 
 def url_roots() -> list[tuple[str, str]]:
