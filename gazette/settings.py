@@ -317,6 +317,11 @@ GAZETTE_NEWSLETTER_SMTP_URL = os.environ.get(
 # Connections a sending worker keeps open, and the most messages a second it sends (0: no limit).
 GAZETTE_NEWSLETTER_CONNECTIONS = int(os.environ.get("GAZETTE_NEWSLETTER_CONNECTIONS", "8"))
 GAZETTE_NEWSLETTER_RATE = float(os.environ.get("GAZETTE_NEWSLETTER_RATE", "0"))
+# The name a worker gives in EHLO: this machine's name in DNS, matching its reverse DNS
+# (receivers check). By default the newsroom's host.
+GAZETTE_NEWSLETTER_EHLO_NAME = os.environ.get(
+    "GAZETTE_NEWSLETTER_EHLO_NAME", urlsplit(GAZETTE_BASE_URL).hostname or "localhost"
+)
 # How long a worker's claim on a batch lasts without renewal (seconds): after a crash, its
 # deliveries wait this long before another worker sends them.
 GAZETTE_NEWSLETTER_LEASE = int(os.environ.get("GAZETTE_NEWSLETTER_LEASE", "300"))

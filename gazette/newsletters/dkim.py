@@ -48,8 +48,9 @@ Header = tuple[str, str]  # (name, value as it follows "Name:" in the message, f
 
 def canonical_header(name: str, value: str) -> str:
     """Relaxed header canonicalization (RFC 6376 section 3.4.2)."""
-    value = _WSP.sub(" ", value.replace("\r\n", "")).strip(" ")
-    return f"{name.strip().lower()}:{value}\r\n"
+    if "\r\n" in value or "\t" in value or "  " in value:
+        value = _WSP.sub(" ", value.replace("\r\n", ""))
+    return f"{name.strip().lower()}:{value.strip(' ')}\r\n"
 
 
 def canonical_body(body: bytes) -> bytes:

@@ -83,7 +83,8 @@ def _part_pieces(content_type: str, text: str) -> list[bytes]:
 
 
 class IssueMail:
-    """What every recipient of an issue shares, prepared once."""
+    """What every recipient of an issue shares, prepared once. ``message()`` may be called
+    from several threads at once: RSA signing releases the GIL, so threads use more cores."""
 
     def __init__(self, issue: Issue, *, signer: DkimSigner | None = None):
         self.issue = issue
@@ -122,8 +123,8 @@ class IssueMail:
             ("MIME-Version", " 1.0"),
             ("Content-Type", f' multipart/alternative;\r\n boundary="{boundary}"'),
         ]
-        self._date_second = 0
-        self._date = ""
+        self._clock = (0, "")  # (second, Date header) of the last message; one attribute,
+        # so that threads building messages at once never see a half-updated pair
         # The pieces are built to be canonical already (no WSP runs, none at line ends);
         # check that once per issue instead of canonicalizing every message.
         sample = self.body("sampletoken0")
@@ -167,16 +168,17 @@ class IssueMail:
     def return_path(self, delivery_id: int) -> str:
         return f"bounces+{self._bounce.make(delivery_id)}@{self.newsletter.list_id_domain}"
 
-    def _now(self) -> str:
+    def _now(self) -> tuple[int, str]:
         second = int(time.time())
-        if second != self._date_second:
-            self._date_second, self._date = second, " " + formatdate(second, usegmt=True)
-        return self._date
+        if second != self._clock[0]:
+            self._clock = (second, " " + formatdate(second, usegmt=True))
+        return self._clock
 
     def message(self, delivery: Claimed) -> Outgoing:
         token = self.unsubscribe_token(delivery.subscriber_id)
         body = self.body(token)
         domain = self.newsletter.list_id_domain
+        second, date = self._now()
         unsubscribe = (
             f" <{self.base_url}/newsletters/unsubscribe/{token}/>,\r\n"
             f" <mailto:unsubscribe+{token}@{domain}>"
@@ -185,7 +187,7 @@ class IssueMail:
             *self._fixed_before,
             ("To", " " + delivery.email),
             self._subject,
-            ("Date", self._now()),
+            ("Date", date),
             ("Message-ID", " " + delivery.message_id),
             self._list_id,
             ("List-Unsubscribe", unsubscribe),
@@ -193,10 +195,7 @@ class IssueMail:
         ]
         if self.signer:
             bh = body_hash(body if self.body_is_canonical else canonical_body(body))
-            headers = (
-                self.signer.sign(headers, canonical_body_hash=bh, timestamp=self._date_second)
-                + headers
-            )
+            headers = self.signer.sign(headers, canonical_body_hash=bh, timestamp=second) + headers
         head = "".join(f"{name}:{value}\r\n" for name, value in headers)
         return Outgoing(
             delivery_id=delivery.id,

@@ -13,9 +13,11 @@ over (those it had handed to the server are flagged ``uncertain``).
 """
 
 import logging
+import os
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -44,6 +46,9 @@ class SendOptions:
     retry_base: timedelta = timedelta(minutes=1)  # doubled after each temporary failure
     max_attempts: int = 8
     idle_wait: float = 1.0  # seconds between looks when all that is left is not due yet
+    # Threads that build (and DKIM-sign) messages: RSA signing releases the GIL, so with
+    # more than one a worker signs on several cores.
+    build_threads: int = field(default_factory=lambda: min(os.cpu_count() or 1, 4))
 
     @classmethod
     def from_settings(cls, **overrides) -> "SendOptions":
@@ -116,6 +121,16 @@ class Sender:
     def run(self) -> None:
         """Send until nothing is left (or the issue is paused, or ``should_stop()``)."""
         mail = IssueMail(self.issue, signer=self.signer)
+        threads = self.options.build_threads
+        with ThreadPoolExecutor(threads, thread_name_prefix="gazette-build") as builders:
+            self._build = (
+                (lambda chunk: list(builders.map(mail.message, chunk)))
+                if threads > 1
+                else (lambda chunk: [mail.message(delivery) for delivery in chunk])
+            )
+            self._loop()
+
+    def _loop(self) -> None:
         while not self.should_stop():
             status = Issue.objects.filter(pk=self.issue.pk).values_list("status", flat=True)
             if status.get() != Issue.Status.SENDING:
@@ -124,7 +139,7 @@ class Sender:
                 self.issue, size=self.options.batch_size, lease=self.options.lease
             )
             if claim.deliveries:
-                self._send(mail, claim)
+                self._send(claim)
             elif finish_if_done(self.issue):
                 return
             else:
@@ -143,7 +158,7 @@ class Sender:
             wait = min(wait, max((due - timezone.now()).total_seconds(), 0.01))
         return wait
 
-    def _send(self, mail: IssueMail, claim: Claim) -> None:
+    def _send(self, claim: Claim) -> None:
         token, deliveries = claim.token, claim.deliveries
         attempts = {delivery.id: delivery.attempts + 1 for delivery in deliveries}
         emails = {delivery.id: delivery.email for delivery in deliveries}
@@ -154,7 +169,7 @@ class Sender:
             if self.should_stop():
                 break
             chunk = deliveries[start : start + size]
-            messages = [mail.message(delivery) for delivery in chunk]
+            messages = self._build(chunk)
             ids = Delivery.objects.mark_sending(token, [delivery.id for delivery in chunk])
             if len(ids) < len(chunk):  # another worker took some over: leave them to it
                 kept = set(ids)

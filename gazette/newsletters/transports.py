@@ -212,8 +212,7 @@ def smtp_transport(url: str, *, connections: int = 8, rate: float | None = None)
         start_tls=True if query.get("starttls") == ["1"] else None,
         connections=connections,
         rate=rate,
-        # EHLO names the newsroom's host rather than asking DNS for this machine's name.
-        local_hostname=urlsplit(settings.GAZETTE_BASE_URL).hostname,
+        local_hostname=settings.GAZETTE_NEWSLETTER_EHLO_NAME,
     )
 
 

@@ -17,6 +17,7 @@ class Received:
     mail_from: str
     recipient: str
     data: bytes
+    ehlo: str = ""
 
     def parsed(self):
         return message_from_bytes(self.data, policy=policy.default)
@@ -60,7 +61,9 @@ class Sink:
             await asyncio.sleep(self.delay)
         with self._lock:
             for recipient in envelope.rcpt_tos:
-                self.received.append(Received(envelope.mail_from, recipient, envelope.content))
+                self.received.append(
+                    Received(envelope.mail_from, recipient, envelope.content, session.host_name)
+                )
         return "250 2.0.0 Ok: queued"
 
     def count(self) -> int:
@@ -71,6 +74,11 @@ class Sink:
         """How many messages each recipient got."""
         with self._lock:
             return Counter(item.recipient for item in self.received)
+
+    def senders(self) -> Counter:
+        """How many messages came from each EHLO name."""
+        with self._lock:
+            return Counter(item.ehlo for item in self.received)
 
     def to(self, address: str) -> list[Received]:
         with self._lock:
