@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -29,7 +29,7 @@ from django_tasks import task
 
 from .dkim import DkimSigner, signer_from_settings
 from .messages import IssueMail, new_message_id
-from .models import Delivery, Issue, Subscriber, Subscription, Suppression
+from .models import Delivery, Issue, Subscriber, Subscription, Suppression, is_plain_address
 from .models.deliveries import Claim
 from .transports import Outcome, Result, Transport, transport_from_settings
 
@@ -169,6 +169,13 @@ class Sender:
             if self.should_stop():
                 break
             chunk = deliveries[start : start + size]
+            bad = [delivery.id for delivery in chunk if not is_plain_address(delivery.email)]
+            if bad:
+                refused = [Result(id_, Outcome.REFUSED, "invalid address") for id_ in bad]
+                self._record(token, refused, attempts, emails)
+                chunk = [delivery for delivery in chunk if delivery.id not in bad]
+                if not chunk:
+                    continue
             messages = self._build(chunk)
             ids = Delivery.objects.mark_sending(token, [delivery.id for delivery in chunk])
             if len(ids) < len(chunk):  # another worker took some over: leave them to it
@@ -267,8 +274,9 @@ class Progress:
     failed: int
     skipped: int
     uncertain: int
-    rate: float  # messages a second, over the last minute
+    rate: float  # messages a second
     eta: timedelta | None
+    at: datetime  # when it was counted
 
     @property
     def done(self) -> int:
@@ -289,32 +297,32 @@ def _duration(value: timedelta) -> str:
     return f"{hours}h{rest // 60:02d}m" if hours else f"{rest // 60}m{rest % 60:02d}s"
 
 
-RATE_WINDOW = timedelta(seconds=60)
-
-
-def progress(issue: Issue) -> Progress:
-    """Where a send stands: counts by outcome, the rate over the last minute, and the time
-    left at that rate."""
+def progress(issue: Issue, *, since: "Progress | None" = None) -> Progress:
+    """Where a send stands: counts by outcome, the rate, and the time left at that rate.
+    The rate is the average since the send started, or since ``since`` (an earlier reading,
+    as a progress bar has). Counting reads only the claims index: at a million deliveries,
+    a fraction of a second on SQLite."""
     issue.refresh_from_db(fields=["status", "started_at"])
-    deliveries = Delivery.objects.filter(issue=issue)
-    counts = deliveries.counts()
+    counts = Delivery.objects.filter(issue=issue).counts()
     now = timezone.now()
-    window = RATE_WINDOW
-    if issue.started_at and now - issue.started_at < window:
-        window = max(now - issue.started_at, timedelta(seconds=1))
-    recent = deliveries.filter(status=Delivery.Status.SENT, sent_at__gte=now - window).count()
-    rate = recent / window.total_seconds()
+    sent = counts[Delivery.Status.SENT]
+    rate = 0.0
+    if since is not None and now > since.at:
+        rate = (sent - since.sent) / (now - since.at).total_seconds()
+    elif issue.started_at and now > issue.started_at:
+        rate = sent / (now - issue.started_at).total_seconds()
     Status = Delivery.Status
     waiting = counts[Status.PENDING] + counts[Status.SENDING] + counts[Status.FAILED_TEMPORARY]
     return Progress(
         status=issue.status,
         total=sum(counts[status] for status in Status.values),
-        sent=counts[Status.SENT],
+        sent=sent,
         waiting=waiting,
         bounced=counts[Status.BOUNCED],
         failed=counts[Status.FAILED],
         skipped=counts[Status.SKIPPED],
         uncertain=counts["uncertain"],
         rate=rate,
-        eta=timedelta(seconds=waiting / rate) if rate and waiting else None,
+        eta=timedelta(seconds=waiting / rate) if rate > 0 and waiting else None,
+        at=now,
     )

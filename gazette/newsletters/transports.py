@@ -160,6 +160,8 @@ class SMTPTransport(Transport):
             _refused, answer = await client.sendmail(
                 message.sender, [message.recipient], message.data
             )
+        except ValueError as error:  # aiosmtplib refuses an address before sending anything
+            return Result(delivery_id, Outcome.REFUSED, f"invalid address: {error}"[:500])
         except aiosmtplib.SMTPRecipientsRefused as error:
             refused = error.recipients[0]
             return _by_code(refused.code, refused.message, delivery_id, permanent=Outcome.BOUNCED)

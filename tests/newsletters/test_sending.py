@@ -189,3 +189,18 @@ def test_an_unreachable_server_defers_without_uncertainty(newsletter):
     assert {d.status for d in deliveries} == {Delivery.Status.FAILED_TEMPORARY}
     assert not any(d.uncertain for d in deliveries)
     assert all(d.last_response.startswith("connect") for d in deliveries)
+
+
+def test_a_malformed_address_fails_alone(newsletter, sink):
+    subscribers = make_subscribers(newsletter, 3)
+    # Written past the model's validation, as an old import might have done.
+    Subscriber.objects.filter(pk=subscribers[1].pk).update(email="broken\r\nBcc: x@example.net")
+    issue = make_issue(newsletter)
+    prepare(issue)
+    run(issue, sink)
+
+    assert set(sink.copies()) == {subscribers[0].email, subscribers[2].email}
+    broken = Delivery.objects.get(issue=issue, subscriber=subscribers[1])
+    assert broken.status == Delivery.Status.FAILED
+    assert broken.last_response.startswith("invalid address")
+    assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT

@@ -4,7 +4,14 @@
 
 from .deliveries import Delivery, DeliveryQuerySet
 from .issues import Issue, IssueArticle
-from .lists import Newsletter, Subscriber, Subscription, Suppression, normalise_email
+from .lists import (
+    Newsletter,
+    Subscriber,
+    Subscription,
+    Suppression,
+    is_plain_address,
+    normalise_email,
+)
 
 __all__ = [
     "Delivery",
@@ -15,5 +22,6 @@ __all__ = [
     "Subscriber",
     "Subscription",
     "Suppression",
+    "is_plain_address",
     "normalise_email",
 ]

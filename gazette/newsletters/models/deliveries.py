@@ -44,16 +44,23 @@ class Claim:
 
 
 class DeliveryQuerySet(models.QuerySet):
-    def claimable(self, now: datetime):
-        """Waiting and due, unleased or with a lapsed lease; or left ``sending`` by a worker
-        whose lease lapsed (it died or lost the database mid-send)."""
+    def claimable(self, now: datetime) -> list["DeliveryQuerySet"]:
+        """What a claim may take, one query per status so that each walks the
+        (issue, status, next_attempt_at) index and stops after a batch: left ``sending`` by
+        a worker whose lease lapsed (it died mid-send) first, then retries that are due,
+        then the never tried. One query with OR would walk every delivery of the issue,
+        sent ones included, at each claim."""
         unleased = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now)
-        waiting = Q(
-            status__in=[Delivery.Status.PENDING, Delivery.Status.FAILED_TEMPORARY],
-            next_attempt_at__lte=now,
-        )
-        abandoned = Q(status=Delivery.Status.SENDING, lease_expires_at__lt=now)
-        return self.filter((waiting & unleased) | abandoned)
+        Status = Delivery.Status
+        return [
+            self.filter(status=Status.SENDING, lease_expires_at__lt=now).order_by("pk"),
+            *(
+                self.filter(unleased, status=status, next_attempt_at__lte=now).order_by(
+                    "next_attempt_at", "pk"
+                )
+                for status in (Status.FAILED_TEMPORARY, Status.PENDING)
+            ),
+        ]
 
     def unfinished(self):
         return self.filter(
@@ -69,25 +76,27 @@ class DeliveryQuerySet(models.QuerySet):
 
         PostgreSQL: candidate rows are locked with SKIP LOCKED, so workers claiming at the
         same moment take different rows without waiting. SQLite has one writer at a time
-        (the settings open every transaction IMMEDIATE), so a single UPDATE over a subquery
-        is atomic on its own. Either way the lease is read back by its token.
+        and the settings open every transaction IMMEDIATE, so the transaction that reads
+        the candidates holds the write lock until it has leased them. Either way the lease
+        is read back by its token.
 
         Subscribers who unsubscribed, or whose address was suppressed, since the send was
         prepared are marked skipped here, so that neither waits for more than a batch.
         """
         token = secrets.token_hex(16)
         now = timezone.now()
-        candidates = self.filter(issue=issue).claimable(now).order_by("pk")
+        skip_locked = connection.features.has_select_for_update_skip_locked
         with transaction.atomic():
-            if connection.features.has_select_for_update_skip_locked:
-                ids = list(
-                    candidates.select_for_update(skip_locked=True).values_list("pk", flat=True)[
-                        :size
-                    ]
-                )
-                chosen = self.filter(pk__in=ids)
-            else:
-                chosen = self.filter(pk__in=candidates.values("pk")[:size])
+            ids: list[int] = []
+            for candidates in self.filter(issue=issue).claimable(now):
+                if skip_locked:
+                    candidates = candidates.select_for_update(skip_locked=True)
+                ids += candidates.values_list("pk", flat=True)[: size - len(ids)]
+                if len(ids) >= size:
+                    break
+            if not ids:
+                return Claim(token, [])
+            chosen = self.filter(pk__in=ids)
             claimed = chosen.update(
                 lease_token=token,
                 lease_expires_at=now + lease,
@@ -151,14 +160,11 @@ class DeliveryQuerySet(models.QuerySet):
         )
 
     def counts(self) -> dict[str, int]:
-        """Deliveries per status, plus ``uncertain``, in one pass."""
-        rows = self.values("status").annotate(
-            n=Count("pk"), uncertain=Count("pk", filter=Q(uncertain=True))
-        )
-        result = dict.fromkeys(Delivery.Status.values, 0) | {"uncertain": 0}
-        for row in rows.order_by():
+        """Deliveries per status, plus ``uncertain``: two index-only counts."""
+        result = dict.fromkeys(Delivery.Status.values, 0)
+        for row in self.values("status").annotate(n=Count("pk")).order_by():
             result[row["status"]] = row["n"]
-            result["uncertain"] += row["uncertain"]
+        result["uncertain"] = self.filter(uncertain=True).count()
         return result
 
 
@@ -173,7 +179,10 @@ class Delivery(models.Model):
         SKIPPED = "skipped", _("Skipped (unsubscribed or suppressed)")
 
     issue = models.ForeignKey(
-        "newsletters.Issue", on_delete=models.CASCADE, related_name="deliveries"
+        "newsletters.Issue",
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+        db_index=False,  # the claims index and the unique constraint both start with it
     )
     subscriber = models.ForeignKey(
         "newsletters.Subscriber", on_delete=models.CASCADE, related_name="deliveries"
@@ -201,8 +210,12 @@ class Delivery(models.Model):
                 fields=["issue", "subscriber"], name="one_delivery_per_subscriber"
             )
         ]
-        # Claims walk (issue, status) in id order; progress counts recent sends.
-        indexes = [models.Index(fields=["issue", "status", "sent_at"])]
+        indexes = [
+            # Claims walk it in order of due time; progress counts statuses from it alone.
+            models.Index(fields=["issue", "status", "next_attempt_at"], name="delivery_claims"),
+            # Few deliveries are uncertain: counting them should not read the others.
+            models.Index(fields=["issue"], condition=Q(uncertain=True), name="delivery_uncertain"),
+        ]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")
 

@@ -1,6 +1,8 @@
 """Who gets what: newsletters, subscribers, their consent per newsletter, and the addresses
 we must never mail again."""
 
+import re
+
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import models
@@ -26,6 +28,17 @@ def normalise_email(address: str) -> str:
     address = f"{local}@{domain}".lower()
     validate_email(address)
     return address
+
+
+_PLAIN_ADDRESS = re.compile(r"[!#-'*+\-/-9=?A-Z^-~.]+@[A-Za-z0-9.\-]+")
+
+
+def is_plain_address(address: str) -> bool:
+    """Whether ``address`` is one bare ASCII address, safe to put in RCPT TO and a To
+    header as it is. Checked again before sending, because rows can be written past
+    ``normalise_email`` (a raw import, a bulk insert), and mail libraries extract *some*
+    address from "x\r\nBcc: other@example.net" rather than refuse it."""
+    return bool(_PLAIN_ADDRESS.fullmatch(address))
 
 
 class Newsletter(models.Model):

@@ -39,6 +39,7 @@ class Command(BaseCommand):
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         self._shown = 0.0
+        self._last = None
         result = send_issue(
             issue,
             options=SendOptions.from_settings(**overrides),
@@ -52,12 +53,13 @@ class Command(BaseCommand):
             raise CommandError("Stopped; run the command again to go on.")
 
     def _show(self, issue: Issue, *, force: bool = False) -> None:
-        """A progress bar, redrawn at most once a second (counting costs a query)."""
+        """A progress bar, redrawn at most every two seconds (counting costs a query), with
+        the rate since the last redraw."""
         now = time.monotonic()
-        if not force and now - self._shown < 1:
+        if not force and now - self._shown < 2:
             return
         self._shown = now
-        state = progress(issue)
+        state = self._last = progress(issue, since=self._last)
         width = 30
         filled = width * state.done // max(state.total, 1)
         line = f"[{'#' * filled}{'.' * (width - filled)}] {state}"
