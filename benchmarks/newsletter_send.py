@@ -258,10 +258,11 @@ def main() -> None:
             print(f"  not everything was sent: {result}")
     big = results[-1]
     rate = big["sent"] / big["send_s"]
+    steady = big["sent"] / big["steady_s"] if big["steady_s"] else 0
+    verdict = {True: "met", False: "NOT met"}
     print(
-        f"Goal {GOAL_RATE} msg/s (send time, worker start-up included): "
-        + ("met" if rate >= GOAL_RATE else "NOT met")
-        + f" ({rate:.0f})"
+        f"Goal {GOAL_RATE} msg/s: steady {steady:.0f} ({verdict[steady >= GOAL_RATE]}); "
+        f"whole send with worker start-up {rate:.0f} ({verdict[rate >= GOAL_RATE]})"
     )
     if len(results) > 1:
         flat = big["peak_kb"] <= results[0]["peak_kb"] * TOLERANCE
