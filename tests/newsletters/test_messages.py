@@ -111,3 +111,21 @@ def test_body_is_built_in_canonical_form(newsroom):
     body = mail.body(unsubscribe_signer().make(123456, 7))
     assert canonical_body(body) == body
     assert max(len(line) for line in body.split(b"\r\n")) <= 76
+
+
+def test_signer_canonicalizes_any_body(dkim_keys, dns):
+    """Bodies not built by IssueMail (trailing spaces, tabs, blank lines at the end) are
+    canonicalized before hashing, and long folded headers are unfolded."""
+    headers = [
+        ("From", " Desk <desk@lantern.example>"),
+        ("To", " reader@example.net"),
+        ("Subject", " A  subject\twith   odd\r\n  spacing "),
+        ("Date", " Tue, 01 Dec 2026 10:00:00 +0000"),
+        ("Message-ID", " <abc@lantern.example>"),
+    ]
+    body = b"Line with trailing spaces   \r\n\tIndented  twice\r\n\r\n\r\n"
+    signatures = DkimSigner(dkim_keys).sign(headers, body=body)
+    head = "".join(f"{name}:{value}\r\n" for name, value in signatures + headers)
+    message = head.encode() + b"\r\n" + body
+    assert dkim.verify(message, dnsfunc=dns)
+    assert canonical_body(body) == b"Line with trailing spaces\r\n Indented twice\r\n"

@@ -2,8 +2,10 @@
 once, retries after a 4xx, suppression after a 5xx, unsubscribes honoured between batches."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import CommandError, call_command
 
 from gazette.newsletters.models import Delivery, Issue, Subscriber, Subscription, Suppression
 from gazette.newsletters.sending import Sender, SendOptions, prepare, progress, send_issue
@@ -141,7 +143,7 @@ def test_a_paused_issue_stops_after_the_batch(newsletter, sink):
     prepare(issue)
 
     def pause():
-        Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.PAUSED)
+        Issue.objects.get(pk=issue.pk).pause()
 
     run_options = SendOptions(batch_size=3, **NOW)
     with SMTPTransport(host="127.0.0.1", port=sink.port) as transport:
@@ -149,7 +151,11 @@ def test_a_paused_issue_stops_after_the_batch(newsletter, sink):
     assert sink.count() == 3
     assert progress(issue).waiting == 7
 
-    Issue.objects.filter(pk=issue.pk).update(status=Issue.Status.SENDING)
+    out = StringIO()
+    call_command("newsletter", "resume", str(issue.pk), stdout=out)
+    assert "Sending" in out.getvalue()
+    with pytest.raises(CommandError, match="is sending"):
+        call_command("newsletter", "resume", str(issue.pk))
     run(issue, sink)
     assert len(sink.copies()) == 10 and sink.count() == 10
 
@@ -204,3 +210,14 @@ def test_a_malformed_address_fails_alone(newsletter, sink):
     assert broken.status == Delivery.Status.FAILED
     assert broken.last_response.startswith("invalid address")
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT
+
+
+def test_status_command(newsletter, sink):
+    make_subscribers(newsletter, 3)
+    issue = make_issue(newsletter, subject="Friday issue")
+    prepare(issue)
+    run(issue, sink)
+    out = StringIO()
+    call_command("newsletter", "status", str(issue.pk), stdout=out)
+    assert "Friday issue (The Lantern Weekly): Sent" in out.getvalue()
+    assert "3/3 sent" in out.getvalue()

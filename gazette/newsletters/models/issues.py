@@ -44,6 +44,21 @@ class Issue(ClusterableModel):
     def __str__(self) -> str:
         return self.subject
 
+    def pause(self) -> bool:
+        """Stop a send: workers finish the chunk in hand and claim no more. False if the
+        issue was not sending."""
+        return self._move(self.Status.SENDING, self.Status.PAUSED)
+
+    def resume(self) -> bool:
+        """Let workers claim again (start one, or a task, to go on). False if not paused."""
+        return self._move(self.Status.PAUSED, self.Status.SENDING)
+
+    def _move(self, old: str, new: str) -> bool:
+        moved = Issue.objects.filter(pk=self.pk, status=old).update(status=new)
+        if moved:
+            self.status = new
+        return bool(moved)
+
     def article_groups(self) -> list[tuple[str, list]]:
         """The picked articles grouped by kind, groups in the newsroom's order of kinds
         (news first), articles in the editor's order within each group."""

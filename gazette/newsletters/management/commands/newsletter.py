@@ -1,5 +1,6 @@
 """`gazette newsletter send ISSUE_ID` sends an issue from this process (run it on several
-machines to share one send); `gazette newsletter status ISSUE_ID` shows how far it is."""
+machines to share one send); `gazette newsletter status ISSUE_ID` shows how far it is;
+`pause` and `resume` stop and release a send."""
 
 import signal
 import sys
@@ -21,6 +22,10 @@ class Command(BaseCommand):
         send.add_argument("--batch-size", type=int, help="Deliveries claimed at a time.")
         status = sub.add_parser("status", help="Show how far an issue's send has come.")
         status.add_argument("issue_id", type=int)
+        pause = sub.add_parser("pause", help="Stop a send; workers finish the chunk in hand.")
+        pause.add_argument("issue_id", type=int)
+        resume = sub.add_parser("resume", help="Let a paused send go on (then run send).")
+        resume.add_argument("issue_id", type=int)
 
     def handle(self, *args, action, issue_id, **options):
         try:
@@ -30,6 +35,11 @@ class Command(BaseCommand):
         if action == "status":
             self.stdout.write(f"{issue.subject} ({issue.newsletter}): {issue.get_status_display()}")
             self.stdout.write(str(progress(issue)))
+            return
+        if action in ("pause", "resume"):
+            if not getattr(issue, action)():
+                raise CommandError(f"Issue {issue_id} is {issue.get_status_display().lower()}.")
+            self.stdout.write(f"Issue {issue_id}: {issue.get_status_display()}")
             return
         if issue.status == Issue.Status.SENT:
             raise CommandError(f"Issue {issue_id} has been sent already.")
