@@ -54,7 +54,10 @@ def _quoted_printable(text: str) -> bytes:
     """Quoted-printable with CRLF line ends, WSP runs collapsed beforehand (so the result
     is canonical for DKIM), and room left on the last line for a soft break."""
     data = binascii.b2a_qp(_WSP.sub(" ", text).encode("utf-8"), istext=True)
-    data = data.replace(b"\n", b"\r\n")
+    # A line starting "From " is rewritten ">From " by mbox-minded relays, which breaks
+    # the signature: encode its F (RFC 3676 section 4.4 does the same for format=flowed).
+    data = b"\n" + data
+    data = data.replace(b"\nFrom ", b"\n=46rom ")[1:].replace(b"\n", b"\r\n")
     start = data.rfind(b"\r\n") + 2 if b"\r\n" in data else 0
     if len(data) - start >= QP_LINE:
         cut = start + QP_LINE - 6

@@ -2,6 +2,7 @@
 independent verifier (dkimpy) accepts. Messages go through a real SMTP server on loopback."""
 
 import re
+from email import message_from_bytes, policy
 
 import dkim
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from gazette.newsletters.dkim import DkimSigner, canonical_body
 from gazette.newsletters.messages import IssueMail
 from gazette.newsletters.models import Delivery
+from gazette.newsletters.models.deliveries import Claimed
 from gazette.newsletters.sending import Sender, SendOptions, prepare
 from gazette.newsletters.tokens import bounce_signer, unsubscribe_signer
 from gazette.newsletters.transports import SMTPTransport
@@ -105,12 +107,20 @@ def test_tampering_breaks_the_signature(sent, dns):
 
 def test_body_is_built_in_canonical_form(newsroom):
     newsletter = make_newsletter()
-    issue = make_issue(newsletter, [newsroom["lead"], newsroom["tagged"]])
+    intro = "From the editors:\nFrom  now on,   a weekly letter."
+    issue = make_issue(newsletter, [newsroom["lead"], newsroom["tagged"]], intro=intro)
     mail = IssueMail(issue)
     assert mail.body_is_canonical
     body = mail.body(unsubscribe_signer().make(123456, 7))
     assert canonical_body(body) == body
     assert max(len(line) for line in body.split(b"\r\n")) <= 76
+    # No line starts "From " (mbox-minded relays would rewrite it and break DKIM).
+    assert b"\r\nFrom " not in body
+    outgoing = mail.message(Claimed(1, 123456, "reader@example.net", "<m@x>", 0, False))
+    text = message_from_bytes(outgoing.data, policy=policy.default).get_body(("plain",))
+    assert "From the editors:\nFrom now on, a weekly letter." in text.get_content().replace(
+        "\r", ""
+    )
 
 
 def test_signer_canonicalizes_any_body(dkim_keys, dns):
