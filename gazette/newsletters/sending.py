@@ -41,7 +41,9 @@ PREPARE_CHUNK = 2000
 @dataclass
 class SendOptions:
     batch_size: int = 500  # deliveries one claim takes
-    chunk_size: int = 64  # messages marked sending and handed to the transport together
+    # Messages marked sending and handed to the transport together. Two chunks are in
+    # flight at a time: what a crash can leave uncertain.
+    chunk_size: int = 32
     lease: timedelta = timedelta(minutes=5)
     retry_base: timedelta = timedelta(minutes=1)  # doubled after each temporary failure
     max_attempts: int = 8
@@ -55,6 +57,7 @@ class SendOptions:
         options = cls(
             lease=timedelta(seconds=settings.GAZETTE_NEWSLETTER_LEASE),
             retry_base=timedelta(seconds=settings.GAZETTE_NEWSLETTER_RETRY_BASE),
+            chunk_size=settings.GAZETTE_NEWSLETTER_CHUNK,
         )
         for name, value in overrides.items():
             setattr(options, name, value)
