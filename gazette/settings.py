@@ -73,6 +73,7 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "" if PRODUCTION else "127.0.0.1,local
 INSTALLED_APPS = [
     "gazette.newsroom",
     "gazette.publishing",
+    "gazette.newsletters",
     "gazette.demo",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -306,3 +307,30 @@ GAZETTE_MIRROR_TARGETS = os.environ.get("GAZETTE_MIRROR_TARGETS", "")
 GAZETTE_S3_ENDPOINT_URL = os.environ.get("GAZETTE_S3_ENDPOINT_URL", "")
 # botocore logs where it found credentials at INFO; a push's output should be its summary.
 LOGGING["loggers"]["botocore"] = {"level": "WARNING"}
+
+# Newsletters (gazette/newsletters/). The mail server bulk sends go to: a relay or the MTA on
+# this machine, e.g. smtp://127.0.0.1:25, smtps://user:password@relay.example:465, or
+# smtp://user:password@relay.example:587?starttls=1.
+GAZETTE_NEWSLETTER_SMTP_URL = os.environ.get(
+    "GAZETTE_NEWSLETTER_SMTP_URL", "" if PRODUCTION else "smtp://127.0.0.1:25"
+)
+# Connections a sending worker keeps open, and the most messages a second it sends (0: no limit).
+GAZETTE_NEWSLETTER_CONNECTIONS = int(os.environ.get("GAZETTE_NEWSLETTER_CONNECTIONS", "8"))
+GAZETTE_NEWSLETTER_RATE = float(os.environ.get("GAZETTE_NEWSLETTER_RATE", "0"))
+# The name a worker gives in EHLO: this machine's name in DNS, matching its reverse DNS
+# (receivers check). By default the newsroom's host.
+GAZETTE_NEWSLETTER_EHLO_NAME = os.environ.get(
+    "GAZETTE_NEWSLETTER_EHLO_NAME", urlsplit(GAZETTE_BASE_URL).hostname or "localhost"
+)
+# How long a worker's claim on a batch lasts without renewal (seconds): after a crash, its
+# deliveries wait this long before another worker sends them.
+GAZETTE_NEWSLETTER_LEASE = int(os.environ.get("GAZETTE_NEWSLETTER_LEASE", "300"))
+# Messages a worker hands to the mail server together (two such chunks are in flight at a
+# time, which bounds what a crash can leave uncertain); larger is a little faster.
+GAZETTE_NEWSLETTER_CHUNK = int(os.environ.get("GAZETTE_NEWSLETTER_CHUNK", "32"))
+# The first retry after a temporary failure (seconds); each later one waits twice as long.
+GAZETTE_NEWSLETTER_RETRY_BASE = int(os.environ.get("GAZETTE_NEWSLETTER_RETRY_BASE", "60"))
+# DKIM: the signing domain (align it with the newsletters' From domain) and its keys as
+# selector:/path/to/private-key.pem, comma-separated (an RSA and an Ed25519 key sign both).
+GAZETTE_DKIM_DOMAIN = os.environ.get("GAZETTE_DKIM_DOMAIN", "")
+GAZETTE_DKIM_KEYS = env_list("GAZETTE_DKIM_KEYS")

@@ -10,6 +10,7 @@ from gazette.publishing import feeds, mirrorlist, sitemaps
 urlpatterns = [
     path(settings.WAGTAILADMIN_PATH + "/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    path("newsletters/", include("gazette.newsletters.urls")),
     path("robots.txt", sitemaps.robots_txt),
     path("mirrors.json", mirrorlist.mirrors_json),
     path("sitemap.xml", sitemaps.sitemap_index),

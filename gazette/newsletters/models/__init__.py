@@ -1,0 +1,27 @@
+"""The newsletter models, split by concern and re-exported here:
+``lists`` (newsletters, subscribers, consent, suppressions), ``issues`` (what is sent) and
+``deliveries`` (one record per issue and subscriber, which the sending engine works through)."""
+
+from .deliveries import Delivery, DeliveryQuerySet
+from .issues import Issue, IssueArticle
+from .lists import (
+    Newsletter,
+    Subscriber,
+    Subscription,
+    Suppression,
+    is_plain_address,
+    normalise_email,
+)
+
+__all__ = [
+    "Delivery",
+    "DeliveryQuerySet",
+    "Issue",
+    "IssueArticle",
+    "Newsletter",
+    "Subscriber",
+    "Subscription",
+    "Suppression",
+    "is_plain_address",
+    "normalise_email",
+]
