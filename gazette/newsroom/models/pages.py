@@ -46,6 +46,14 @@ def paginate(queryset, number: int, *, key: tuple, allow_empty: bool = True):
     return page
 
 
+def fetch_teasers(ids: list[int]) -> list[ArticlePage]:
+    """The articles with these ids, ready for teasers (kept for the build, in one)."""
+    session = current_session()
+    if session is not None:
+        return session.teasers(ids)
+    return list(ArticlePage.objects.filter(pk__in=ids).for_listing())
+
+
 class HomePage(RoutablePageMixin, ReaderPage):
     """The front page of one language edition. Also answers /tags/<slug>/ and
     /authors/<slug>/, so those listings exist in every language."""
@@ -75,25 +83,36 @@ class HomePage(RoutablePageMixin, ReaderPage):
         return self.render(request, context_overrides=self.front_page_context())
 
     def front_page_context(self) -> dict:
-        context = {}
-        articles = ArticlePage.objects.published().descendant_of(self).for_listing()
-        lead = self.lead_article
-        if lead is None or not lead.live:
-            lead = articles.first()
-        shown = [lead.pk] if lead else []
-        latest = list(articles.exclude(pk__in=shown)[:6])
-        shown += [page.pk for page in latest]
-        context["lead"] = lead
-        context["latest"] = latest
-        record_shown([lead] if lead else [])
-        record_shown(latest)
-        context["section_blocks"] = [
-            (section, list(articles.child_of(section).exclude(pk__in=shown)[:4]))
+        """The lead story, the latest six and four from each section, none twice. The
+        listings are found as ids, then their articles fetched together: one round of
+        teaser queries for the page instead of one per listing."""
+        articles = ArticlePage.objects.published().descendant_of(self)
+        ids = articles.values_list("pk", flat=True)
+        lead = []
+        if self.lead_article_id is not None:
+            lead = list(ids.filter(pk=self.lead_article_id))
+        lead = lead or list(ids[:1])
+        latest = list(ids.exclude(pk__in=lead)[:6])
+        shown = lead + latest
+        blocks = [
+            (section, list(ids.child_of(section).exclude(pk__in=shown)[:4]))
             for section in self.sections()
         ]
-        for _section, block in context["section_blocks"]:
-            record_shown(block)
-        return context
+        teasers = {
+            article.pk: article
+            for article in fetch_teasers(shown + sum((b for _s, b in blocks), []))
+        }
+
+        def articles_of(block_ids):
+            found = [teasers[pk] for pk in block_ids if pk in teasers]
+            record_shown(found)
+            return found
+
+        return {
+            "lead": next(iter(articles_of(lead)), None),
+            "latest": articles_of(latest),
+            "section_blocks": [(section, articles_of(block)) for section, block in blocks],
+        }
 
     def _listing(
         self, request, *, listing_path, queryset, number, template, extra, key, allow_empty=True
