@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from newsletter_send import base_env, free_port  # noqa: E402
+from newsletter_send import base_env, free_port, make_list  # noqa: E402
 
 
 class CountingSink:
@@ -65,30 +65,11 @@ def main() -> None:
 
     django.setup()
     from aiosmtpd.controller import Controller
-    from wagtail.models import Site
 
-    from gazette.newsletters.models import Delivery, Issue, Newsletter, Subscriber, Subscription
+    from gazette.newsletters.models import Delivery, Issue, Subscriber
     from gazette.newsletters.sending import prepare, progress
 
-    newsletter = Newsletter.objects.create(
-        site=Site.objects.get(is_default_site=True),
-        name="The Lantern Weekly",
-        slug="weekly",
-        from_name="The Lantern",
-        from_address="newsletter@lantern.example",
-        list_id_domain="lists.lantern.example",
-    )
-    for first in range(0, args.subscribers, 5000):
-        numbers = range(first, min(first + 5000, args.subscribers))
-        subscribers = Subscriber.objects.bulk_create(
-            [Subscriber(email=f"reader{number}@example.net") for number in numbers]
-        )
-        Subscription.objects.bulk_create(
-            [
-                Subscription(subscriber=s, newsletter=newsletter, status="confirmed")
-                for s in subscribers
-            ]
-        )
+    newsletter = make_list(args.subscribers)
     issue = Issue.objects.create(newsletter=newsletter, subject="Crash test")
     prepare(issue)
 

@@ -50,6 +50,32 @@ def base_env(data_dir: Path) -> dict:
     return env
 
 
+def make_list(subscribers: int):
+    """The weekly newsletter with this many confirmed subscribers, inserted 5,000 at a time
+    (after django.setup())."""
+    from wagtail.models import Site
+
+    from gazette.newsletters.models import Newsletter, Subscriber, Subscription
+
+    newsletter = Newsletter.objects.create(
+        site=Site.objects.get(is_default_site=True),
+        name="The Lantern Weekly",
+        slug="weekly",
+        from_name="The Lantern",
+        from_address="newsletter@lantern.example",
+        list_id_domain="lists.lantern.example",
+    )
+    for first in range(0, subscribers, 5000):
+        numbers = range(first, min(first + 5000, subscribers))
+        added = Subscriber.objects.bulk_create(
+            [Subscriber(email=f"reader{number}@example.net") for number in numbers]
+        )
+        Subscription.objects.bulk_create(
+            [Subscription(subscriber=s, newsletter=newsletter, status="confirmed") for s in added]
+        )
+    return newsletter
+
+
 def start_sink(kind: str, port: int) -> subprocess.Popen:
     if kind == "smtp-sink":
         # -u: smtp-sink refuses to keep root's privileges; 1000: the listen backlog.
@@ -89,39 +115,17 @@ def child(args) -> None:
     django.setup()
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
-    from wagtail.models import Site
 
     from gazette.newsletters.models import (
         Delivery,
         Issue,
         IssueArticle,
-        Newsletter,
-        Subscriber,
-        Subscription,
     )
     from gazette.newsletters.sending import prepare, progress
     from gazette.newsroom.models import ArticlePage
 
     started = time.monotonic()
-    newsletter = Newsletter.objects.create(
-        site=Site.objects.get(is_default_site=True),
-        name="The Lantern Weekly",
-        slug="weekly",
-        from_name="The Lantern",
-        from_address="newsletter@lantern.example",
-        list_id_domain="lists.lantern.example",
-    )
-    for first in range(0, args.subscribers, 5000):
-        numbers = range(first, min(first + 5000, args.subscribers))
-        subscribers = Subscriber.objects.bulk_create(
-            [Subscriber(email=f"reader{number}@example.net") for number in numbers]
-        )
-        Subscription.objects.bulk_create(
-            [
-                Subscription(subscriber=s, newsletter=newsletter, status="confirmed")
-                for s in subscribers
-            ]
-        )
+    newsletter = make_list(args.subscribers)
     issue = Issue.objects.create(
         newsletter=newsletter,
         subject="This week at The Lantern",
