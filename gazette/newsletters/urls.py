@@ -4,5 +4,8 @@ from . import views
 
 app_name = "newsletters"
 urlpatterns = [
+    path("", views.newsletter_list, name="list"),
+    path("signup/", views.signup_view, name="signup"),
+    path("confirm/<str:token>/", views.confirm_view, name="confirm"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]
