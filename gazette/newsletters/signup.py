@@ -95,16 +95,27 @@ def site_newsletters(site) -> list[Newsletter]:
     return sorted(newsletters, key=lambda item: item.kind != Newsletter.Kind.WEEKLY)
 
 
-def latest_issue_path(newsletter: Newsletter) -> str:
-    """The web version of the newsletter's latest sent issue ('' if none went out yet), at
-    the path the issue mail links to."""
-    issue = (
+def latest_issue(newsletter: Newsletter) -> Issue | None:
+    return (
         Issue.objects.filter(newsletter=newsletter, status=Issue.Status.SENT)
         .order_by("-finished_at", "-pk")
         .only("pk")
         .first()
     )
-    return f"/newsletters/{newsletter.slug}/{issue.pk}/" if issue else ""
+
+
+def issue_path(newsletter: Newsletter, issue: Issue) -> str:
+    """The web version of an issue, at the path the issue mail links to."""
+    return f"/newsletters/{newsletter.slug}/{issue.pk}/"
+
+
+def latest_issue_path(newsletter: Newsletter) -> str:
+    """Where the box's Preview link goes ('' while no issue has gone out): a stable path
+    that redirects to the newest issue, so that stored pages need not be rendered again
+    every time an issue is sent."""
+    if latest_issue(newsletter) is None:
+        return ""
+    return f"/newsletters/{newsletter.slug}/latest/"
 
 
 @dataclass
@@ -166,7 +177,7 @@ def sign_up(*, email: str, newsletters: list[Newsletter], source: str) -> None:
 def _first_mail_in_window(email: str) -> bool:
     """At most one confirmation mail per address per window, however often it is typed in
     (by its owner, or by someone using our form to flood it)."""
-    return cache.add(_keyed("signup-mail", email), 1, timeout=settings.GAZETTE_SIGNUP_WINDOW)
+    return cache.add(_keyed("signup-mail", email), 1, timeout=settings.GAZETTE_SIGNUP_MAIL_WINDOW)
 
 
 def confirmation_token(subscriber: Subscriber, newsletters: list[Newsletter]) -> str:
