@@ -21,6 +21,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django_tasks import task
 
 from .models import Issue, Newsletter, Subscriber, Subscription, Suppression
 from .tokens import unsubscribe_signer
@@ -168,10 +169,11 @@ def sign_up(*, email: str, newsletters: list[Newsletter], source: str) -> None:
             subscription.save(update_fields=[*consent, "status"])
         pending.append(newsletter)
     if pending and _first_mail_in_window(email):
-        language = translation.get_language()
-        transaction.on_commit(
-            lambda: send_confirmation(subscriber=subscriber, newsletters=pending, language=language)
-        )
+        # Sent by a task, not in the request: a slow or failing mail server must not show
+        # in the answer, and neither may the time a mail takes (it would tell whether the
+        # address was already confirmed).
+        args = (subscriber.pk, [newsletter.pk for newsletter in pending], _language())
+        transaction.on_commit(lambda: send_confirmation_task.enqueue(*args))
 
 
 def _first_mail_in_window(email: str) -> bool:
@@ -232,13 +234,33 @@ def confirm(subscriptions: list[Subscription]) -> list[Subscription]:
             subscription.confirm()
             newly.append(subscription)
     if newly:
-        language = translation.get_language()
-        subscriber = newly[0].subscriber
-        newsletters = [subscription.newsletter for subscription in newly]
-        transaction.on_commit(
-            lambda: send_welcome(subscriber=subscriber, newsletters=newsletters, language=language)
-        )
+        args = (newly[0].subscriber_id, [s.newsletter_id for s in newly], _language())
+        transaction.on_commit(lambda: send_welcome_task.enqueue(*args))
     return newly
+
+
+def _language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _recipients(subscriber_id: int, newsletter_ids: list[int]):
+    subscriber = Subscriber.objects.get(pk=subscriber_id)
+    newsletters = list(Newsletter.objects.filter(pk__in=newsletter_ids).order_by("pk"))
+    newsletters.sort(key=lambda item: item.kind != Newsletter.Kind.WEEKLY)
+    return subscriber, newsletters
+
+
+# A reader waits for these with the page in front of them: as urgent as a publish.
+@task(priority=10)
+def send_confirmation_task(subscriber_id: int, newsletter_ids: list[int], language: str) -> None:
+    subscriber, newsletters = _recipients(subscriber_id, newsletter_ids)
+    send_confirmation(subscriber=subscriber, newsletters=newsletters, language=language)
+
+
+@task(priority=10)
+def send_welcome_task(subscriber_id: int, newsletter_ids: list[int], language: str) -> None:
+    subscriber, newsletters = _recipients(subscriber_id, newsletter_ids)
+    send_welcome(subscriber=subscriber, newsletters=newsletters, language=language)
 
 
 def _send(*, template: str, subject: str, subscriber, newsletters, context: dict) -> None:

@@ -295,3 +295,23 @@ def test_no_preview_redirect_before_the_first_issue(newsletters):
 def test_no_box_without_newsletters(newsroom):
     html = Client().get(newsroom["lead"].url).content.decode()
     assert "signup-box" not in html
+
+
+def test_confirm_and_welcome_over_a_real_smtp_server(newsletters, sink, settings):
+    """The same flow with Django's SMTP backend and the loopback sink instead of locmem."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    post()
+    (received,) = sink.to("reader@example.net")
+    message = received.parsed()
+    assert message["From"] == "The Lantern <newsletter@lantern.example>"
+    assert message.get_content_type() == "multipart/alternative"
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    path = re.search(r"https://lantern\.example(/newsletters/confirm/[^/\s]+/)", text).group(1)
+
+    post_confirm(path)
+
+    assert Subscription.objects.get().status == Subscription.Status.CONFIRMED
+    welcome = sink.to("reader@example.net")[1].parsed()
+    assert welcome["Subject"] == "Welcome: your subscription is confirmed"
