@@ -334,3 +334,16 @@ GAZETTE_NEWSLETTER_RETRY_BASE = int(os.environ.get("GAZETTE_NEWSLETTER_RETRY_BAS
 # selector:/path/to/private-key.pem, comma-separated (an RSA and an Ed25519 key sign both).
 GAZETTE_DKIM_DOMAIN = os.environ.get("GAZETTE_DKIM_DOMAIN", "")
 GAZETTE_DKIM_KEYS = env_list("GAZETTE_DKIM_KEYS")
+# Newsletter signup (gazette/newsletters/signup.py). The privacy policy version each consent
+# is recorded under: change it when the policy changes, so the record says what was agreed to.
+GAZETTE_PRIVACY_POLICY_VERSION = os.environ.get("GAZETTE_PRIVACY_POLICY_VERSION", "1")
+# How long a confirmation link works (days).
+GAZETTE_SIGNUP_CONFIRM_DAYS = int(os.environ.get("GAZETTE_SIGNUP_CONFIRM_DAYS", "7"))
+# Signups allowed per client address, and from everyone together, in one window (seconds).
+GAZETTE_SIGNUP_WINDOW = int(os.environ.get("GAZETTE_SIGNUP_WINDOW", "3600"))
+GAZETTE_SIGNUP_PER_CLIENT = int(os.environ.get("GAZETTE_SIGNUP_PER_CLIENT", "10"))
+GAZETTE_SIGNUP_GLOBAL = int(os.environ.get("GAZETTE_SIGNUP_GLOBAL", "1000"))
+# At most one confirmation mail per email address in this window (seconds): long enough that
+# the form cannot be used to flood someone's mailbox, short enough that a reader whose first
+# mail went astray can ask again the same day.
+GAZETTE_SIGNUP_MAIL_WINDOW = int(os.environ.get("GAZETTE_SIGNUP_MAIL_WINDOW", "900"))

@@ -1,5 +1,6 @@
 """Loads the demo newsroom, The Lantern, from data/newsroom.json: sections, authors, articles
-with drawn lead images, plain pages, and a Russian edition's front page."""
+with drawn lead images, plain pages, its two newsletters (weekly and breaking news), and a
+Russian edition's front page."""
 
 import json
 from datetime import timedelta
@@ -14,6 +15,7 @@ from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
+from gazette.newsletters.models import Newsletter
 from gazette.newsroom.models import (
     ArticleByline,
     ArticlePage,
@@ -133,6 +135,22 @@ def _load(*, now, progress) -> HomePage:
             "support_page": pages.get("support"),
         },
     )
+
+    for item in data["newsletters"]:
+        # The demo's mail domain is fictional (.example, RFC 2606): mail goes to whatever
+        # SMTP server the settings name, and no real domain's reputation is involved.
+        Newsletter.objects.update_or_create(
+            site=site,
+            slug=item["slug"],
+            defaults={
+                "name": item["name"],
+                "kind": item["kind"],
+                "description": item["description"],
+                "from_name": data["newsroom"]["name"],
+                "from_address": "newsletter@lantern.example",
+                "list_id_domain": "lists.lantern.example",
+            },
+        )
 
     # The Russian edition's front page; its articles come with the translation workflow.
     russian = Locale.objects.get(language_code="ru")

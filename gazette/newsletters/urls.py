@@ -4,5 +4,9 @@ from . import views
 
 app_name = "newsletters"
 urlpatterns = [
+    path("", views.newsletter_list, name="list"),
+    path("signup/", views.signup_view, name="signup"),
+    path("confirm/<str:token>/", views.confirm_view, name="confirm"),
+    path("<slug:slug>/latest/", views.latest_issue, name="latest"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

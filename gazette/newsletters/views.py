@@ -1,5 +1,6 @@
-"""The unsubscribe link of every newsletter: a page reached from the mail body, and the
-RFC 8058 one-click POST that mail programs send from the List-Unsubscribe header.
+"""The newsletters' public views: /newsletters/ and the signup POST (logic in signup.py),
+the confirmation link, and the unsubscribe link of every newsletter: a page reached from the
+mail body, and the RFC 8058 one-click POST that mail programs send from the List-Unsubscribe header.
 
 The token in the address is the authority (the POST carries no cookie, and the reader has no
 account), so the view is exempt from CSRF checks. A GET only shows a button: link scanners
@@ -7,12 +8,17 @@ fetch every address in a message, and must never unsubscribe anyone. The POST an
 itself, never a redirect (RFC 8058 section 3.2), and is idempotent.
 """
 
-from django.shortcuts import render
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from wagtail.models import Site
 
-from .models import Subscription
+from . import signup
+from .forms import SignupForm
+from .models import Newsletter, Subscription
 from .tokens import unsubscribe_signer
 
 
@@ -35,3 +41,108 @@ def unsubscribe(request, token: str):
         subscription.unsubscribe()
     context = {"subscription": subscription, "newsletter": subscription.newsletter}
     return render(request, "newsletters/unsubscribe.html", context)
+
+
+def _site_newsletters(request):
+    return signup.site_newsletters(
+        Site.find_for_request(request) or Site.objects.get(is_default_site=True)
+    )
+
+
+def _privacy_path(request) -> str:
+    from gazette.newsroom.models import NewsroomSettings
+
+    newsroom = NewsroomSettings.for_request(request)
+    page = newsroom.privacy_page.localized if newsroom.privacy_page else None
+    return page.url if page is not None and page.live else ""
+
+
+def _page(request, template: str, context: dict, status: int = 200):
+    from gazette.newsroom.models import NewsroomSettings
+
+    context = {"newsroom": NewsroomSettings.for_request(request), **context}
+    return render(request, f"newsletters/{template}", context, status=status)
+
+
+@never_cache
+@require_GET
+def newsletter_list(request):
+    """/newsletters/: the site's newsletters and the signup form."""
+    newsletters = _site_newsletters(request)
+    context = {
+        "form": SignupForm(newsletters=newsletters),
+        "newsletters": newsletters,
+        "chosen": [newsletter.slug for newsletter in newsletters[:1]],
+        "source": request.path,
+        "privacy_path": _privacy_path(request),
+    }
+    return _page(request, "newsletter_list.html", context)
+
+
+@never_cache
+@require_GET
+def latest_issue(request, slug: str):
+    """The Preview link of the signup box: the newsletter's newest sent issue. A relative
+    redirect, so that it stays on the host (mirror, onion) the reader came from."""
+    site = Site.find_for_request(request) or Site.objects.get(is_default_site=True)
+    newsletter = get_object_or_404(Newsletter, site=site, slug=slug)
+    issue = signup.latest_issue(newsletter)
+    if issue is None:
+        raise Http404
+    return HttpResponseRedirect(signup.issue_path(newsletter, issue))
+
+
+# No CSRF cookie exists on cached pages; `is_cross_site` is the check instead (signup.py).
+@csrf_exempt
+@never_cache
+@require_POST
+def signup_view(request):
+    newsletters = _site_newsletters(request)
+    form = SignupForm(request.POST, newsletters=newsletters)
+    source = request.POST.get("source", "")
+    # Answer in the language of the page the form was on (/ru/... is Russian).
+    with translation.override(translation.get_language_from_path(source) or "en"):
+        if signup.is_cross_site(request):
+            return _page(request, "signup_refused.html", {}, status=403)
+        if signup.over_rate_limit(signup.client_address(request)):
+            return _page(request, "signup_refused.html", {"rate_limited": True}, status=429)
+        if form.is_bot:
+            # The same answer a person gets, so that a bot learns nothing from it.
+            return _page(request, "signup_done.html", {})
+        if not form.is_valid():
+            # The form again, as filled in, with what to correct; nothing was stored.
+            context = {
+                "form": form,
+                "newsletters": newsletters,
+                "chosen": request.POST.getlist("newsletters"),
+                "source": form.cleaned_data.get("source", ""),
+                "privacy_path": _privacy_path(request),
+            }
+            return _page(request, "newsletter_list.html", context, status=400)
+        signup.sign_up(
+            email=form.cleaned_data["email"],
+            newsletters=form.chosen(),
+            source=form.cleaned_data["source"],
+        )
+        return _page(request, "signup_done.html", {})
+
+
+# A GET only shows a button, because mail link scanners (corporate gateways, antivirus
+# tools) follow every link in a message: confirming on GET would let a scanner subscribe a
+# reader who never clicked. The token is the authority, so no CSRF cookie is involved.
+@csrf_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def confirm_view(request, token: str):
+    found = signup.subscriptions_for(token)
+    if found is None:
+        return _page(request, "confirm.html", {"invalid": True}, status=400)
+    subscriptions, language = found
+    with translation.override(language):
+        if request.method == "POST":
+            signup.confirm(subscriptions)
+        context = {
+            "subscriptions": subscriptions,
+            "confirmed": all(s.status == Subscription.Status.CONFIRMED for s in subscriptions),
+        }
+        return _page(request, "confirm.html", context)

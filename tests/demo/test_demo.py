@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 
 from gazette.demo.loader import load_demo
+from gazette.newsletters.models import Newsletter
 from gazette.newsroom.models import ArticleKind, ArticlePage, Author, SectionPage, StandardPage
 from tests.workers import ROOT, free_port
 
@@ -34,8 +35,10 @@ def test_demo_content_loads_and_every_page_renders_without_cookies():
         "privacy",
         "support",
     }
+    newsletters = Newsletter.objects.order_by("slug").values_list("slug", "kind")
+    assert list(newsletters) == [("breaking", "breaking"), ("weekly", "weekly")]
     client = Client()
-    paths = ["/", "/ru/", *(page.url for page in StandardPage.objects.live())]
+    paths = ["/", "/ru/", "/newsletters/", *(page.url for page in StandardPage.objects.live())]
     paths += [section.url for section in sections.values()]
     for article in articles.specific():
         assert article.lead_image and article.bylines.exists() and article.tags.exists()

@@ -172,7 +172,17 @@ class ReaderPage(Page):
         context["site_links"] = self.site_links(newsroom)
         context["language_links"] = self.language_links()
         context["mirrors"] = remember("mirrors", active_mirrors)
+        context["newsletter_box"] = remember(
+            ("newsletter-box", newsroom.site_id), lambda: newsletter_box(newsroom.site_id)
+        )
         return context
+
+
+def newsletter_box(site_id: int):
+    """What the newsletter signup box shows (None if the site has no newsletter)."""
+    from gazette.newsletters.signup import signup_box  # newsletters imports newsroom
+
+    return signup_box(site_id)
 
 
 def page_path(page: Page) -> str:

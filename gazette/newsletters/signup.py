@@ -1,0 +1,316 @@
+"""Signing up with double opt-in: who may post the form, how often, what a signup stores,
+the confirmation and welcome mails, and confirming.
+
+The form sits on pre-rendered pages served without Django, so readers have no CSRF cookie;
+the endpoint is protected instead by the browser's own word on where a post came from
+(``Sec-Fetch-Site``, https://www.w3.org/TR/fetch-metadata/, and ``Origin``), a honeypot
+field, and rate limits. A signup only ever stores a *pending* subscription; nothing is sent
+to it until the owner of the address follows the emailed link.
+"""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from email.utils import formataddr
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django_tasks import task
+
+from .models import Issue, Newsletter, Subscriber, Subscription, Suppression
+from .tokens import unsubscribe_signer
+
+CONFIRM_SALT = "gazette.newsletters.confirm"
+ALLOWED_FETCH_SITES = {"same-origin", "none"}  # "none": typed or bookmarked, not a page
+
+
+def site_hosts() -> set[str]:
+    """Every host name the site is read at: the primary one, its mirrors, onion services."""
+    from gazette.publishing.models import Mirror
+
+    hosts = {urlsplit(settings.GAZETTE_BASE_URL).hostname}
+    hosts.update(
+        urlsplit(address).hostname for address in Mirror.objects.values_list("address", flat=True)
+    )
+    return {host.lower() for host in hosts if host}
+
+
+def is_cross_site(request) -> bool:
+    """Whether the browser says this post came from another site's page. Browsers that send
+    neither header (old ones, curl) are let through: the honeypot and rate limits stand."""
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site.lower() not in ALLOWED_FETCH_SITES:
+        return True
+    origin = request.headers.get("Origin")
+    if origin is not None:
+        host = urlsplit(origin).hostname  # None for "null" (sandboxed frames, file://)
+        if not host or host.lower() not in site_hosts():
+            return True
+    return False
+
+
+def _keyed(kind: str, value: str) -> str:
+    """A cache key naming ``value`` by a keyed hash, so that even the cache does not hold
+    a reader's IP address or email address in the clear."""
+    mac = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
+    return f"newsletters:{kind}:{mac.hexdigest()[:32]}"
+
+
+def _count(key: str, window: int) -> int:
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def over_rate_limit(client_address: str) -> bool:
+    """Count a signup attempt; True if this client, or everyone together, has used up the
+    window. The client's address lives only in the cache, hashed, and expires with the
+    window: it is never written to the database or logs, because a newsroom's records can
+    be seized, and a list of its readers' addresses would endanger them."""
+    window = settings.GAZETTE_SIGNUP_WINDOW
+    per_client = _count(_keyed("signup-client", client_address), window)
+    overall = _count("newsletters:signup-all", window)
+    return (
+        per_client > settings.GAZETTE_SIGNUP_PER_CLIENT or overall > settings.GAZETTE_SIGNUP_GLOBAL
+    )
+
+
+def client_address(request) -> str:
+    # REMOTE_ADDR: the proxy in front of granian must set it to the reader's address (a
+    # trusted-proxy setting belongs with the deployment work); X-Forwarded-For is forgeable.
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def site_newsletters(site) -> list[Newsletter]:
+    """The site's newsletters (``site``: a Site or its id), the weekly ones first."""
+    newsletters = list(Newsletter.objects.filter(site=site).order_by("pk"))
+    return sorted(newsletters, key=lambda item: item.kind != Newsletter.Kind.WEEKLY)
+
+
+def latest_issue(newsletter: Newsletter) -> Issue | None:
+    return (
+        Issue.objects.filter(newsletter=newsletter, status=Issue.Status.SENT)
+        .order_by("-finished_at", "-pk")
+        .only("pk")
+        .first()
+    )
+
+
+def issue_path(newsletter: Newsletter, issue: Issue) -> str:
+    """The web version of an issue, at the path the issue mail links to."""
+    return f"/newsletters/{newsletter.slug}/{issue.pk}/"
+
+
+def latest_issue_path(newsletter: Newsletter) -> str:
+    """Where the box's Preview link goes ('' while no issue has gone out): a stable path
+    that redirects to the newest issue, so that stored pages need not be rendered again
+    every time an issue is sent."""
+    if latest_issue(newsletter) is None:
+        return ""
+    return f"/newsletters/{newsletter.slug}/latest/"
+
+
+@dataclass
+class SignupBox:
+    """What the signup box on reader pages shows."""
+
+    newsletters: list[Newsletter]
+    preview_path: str
+
+    @property
+    def default_slugs(self) -> list[str]:
+        """Ticked in the box: the weekly newsletter (the first)."""
+        return [self.newsletters[0].slug]
+
+
+def signup_box(site) -> SignupBox | None:
+    newsletters = site_newsletters(site)
+    if not newsletters:
+        return None
+    return SignupBox(newsletters, latest_issue_path(newsletters[0]))
+
+
+@transaction.atomic
+def sign_up(*, email: str, newsletters: list[Newsletter], source: str) -> None:
+    """Record consent to ``newsletters`` as pending, and mail a confirmation link if there
+    is anything to confirm. Says nothing about what was there before, and neither may its
+    callers: whether an address is subscribed is the reader's business alone."""
+    if Suppression.objects.filter(email=email).exists():
+        return
+    subscriber, _created = Subscriber.objects.get_or_create(email=email)
+    if subscriber.status != Subscriber.Status.ACTIVE:
+        return  # bounced or complained: mailing it again would harm our sending reputation
+    now = timezone.now()
+    consent = {
+        "consent_at": now,
+        "consent_source": source[:500],
+        "policy_version": settings.GAZETTE_PRIVACY_POLICY_VERSION,
+    }
+    pending = []
+    for newsletter in newsletters:
+        subscription, created = Subscription.objects.select_for_update().get_or_create(
+            subscriber=subscriber, newsletter=newsletter, defaults=consent
+        )
+        if subscription.status == Subscription.Status.CONFIRMED:
+            continue
+        if not created:  # pending again, or back after unsubscribing: consent given anew
+            for field, value in consent.items():
+                setattr(subscription, field, value)
+            subscription.status = Subscription.Status.PENDING
+            subscription.save(update_fields=[*consent, "status"])
+        pending.append(newsletter)
+    if pending and _first_mail_in_window(email):
+        # Sent by a task, not in the request: a slow or failing mail server must not show
+        # in the answer, and neither may the time a mail takes (it would tell whether the
+        # address was already confirmed).
+        args = (subscriber.pk, [newsletter.pk for newsletter in pending], _language())
+        transaction.on_commit(lambda: send_confirmation_task.enqueue(*args))
+
+
+def _first_mail_in_window(email: str) -> bool:
+    """At most one confirmation mail per address per window, however often it is typed in
+    (by its owner, or by someone using our form to flood it)."""
+    return cache.add(_keyed("signup-mail", email), 1, timeout=settings.GAZETTE_SIGNUP_MAIL_WINDOW)
+
+
+def confirmation_token(subscriber: Subscriber, newsletters: list[Newsletter]) -> str:
+    """A signed, timestamped token of the subscriber and the newsletters to confirm; its
+    age is checked when read (``read_confirmation_token``)."""
+    payload = [
+        subscriber.pk,
+        sorted(newsletter.pk for newsletter in newsletters),
+        translation.get_language() or settings.LANGUAGE_CODE,
+    ]
+    return signing.dumps(payload, salt=CONFIRM_SALT, compress=True)
+
+
+def read_confirmation_token(token: str) -> tuple[int, list[int], str] | None:
+    """(subscriber id, newsletter ids, language) of a genuine token younger than the
+    confirmation period; None for a forged, damaged or expired one."""
+    try:
+        subscriber_id, newsletter_ids, language = signing.loads(
+            token, salt=CONFIRM_SALT, max_age=settings.GAZETTE_SIGNUP_CONFIRM_DAYS * 86400
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if not isinstance(subscriber_id, int) or not all(isinstance(i, int) for i in newsletter_ids):
+        return None
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    return subscriber_id, newsletter_ids, language
+
+
+def subscriptions_for(token: str) -> tuple[list[Subscription], str] | None:
+    """The subscriptions a confirmation link is about, and the language it was sent in."""
+    ids = read_confirmation_token(token)
+    if ids is None:
+        return None
+    subscriber_id, newsletter_ids, language = ids
+    subscriptions = list(
+        Subscription.objects.select_related("subscriber", "newsletter")
+        .filter(subscriber_id=subscriber_id, newsletter_id__in=newsletter_ids)
+        .exclude(status=Subscription.Status.UNSUBSCRIBED)
+        .order_by("newsletter_id")
+    )
+    return (subscriptions, language) if subscriptions else None
+
+
+@transaction.atomic
+def confirm(subscriptions: list[Subscription]) -> list[Subscription]:
+    """Confirm the pending ones among ``subscriptions``; the newly confirmed are returned
+    and welcomed by mail. Confirming again confirms nothing and mails nothing."""
+    newly = []
+    for subscription in subscriptions:
+        if subscription.status == Subscription.Status.PENDING:
+            subscription.confirm()
+            newly.append(subscription)
+    if newly:
+        args = (newly[0].subscriber_id, [s.newsletter_id for s in newly], _language())
+        transaction.on_commit(lambda: send_welcome_task.enqueue(*args))
+    return newly
+
+
+def _language() -> str:
+    return translation.get_language() or settings.LANGUAGE_CODE
+
+
+def _recipients(subscriber_id: int, newsletter_ids: list[int]):
+    subscriber = Subscriber.objects.get(pk=subscriber_id)
+    newsletters = list(Newsletter.objects.filter(pk__in=newsletter_ids).order_by("pk"))
+    newsletters.sort(key=lambda item: item.kind != Newsletter.Kind.WEEKLY)
+    return subscriber, newsletters
+
+
+# A reader waits for these with the page in front of them: as urgent as a publish.
+@task(priority=10)
+def send_confirmation_task(subscriber_id: int, newsletter_ids: list[int], language: str) -> None:
+    subscriber, newsletters = _recipients(subscriber_id, newsletter_ids)
+    send_confirmation(subscriber=subscriber, newsletters=newsletters, language=language)
+
+
+@task(priority=10)
+def send_welcome_task(subscriber_id: int, newsletter_ids: list[int], language: str) -> None:
+    subscriber, newsletters = _recipients(subscriber_id, newsletter_ids)
+    send_welcome(subscriber=subscriber, newsletters=newsletters, language=language)
+
+
+def _send(*, template: str, subject: str, subscriber, newsletters, context: dict) -> None:
+    from gazette.newsroom.models import NewsroomSettings
+
+    sender = newsletters[0]
+    newsroom = NewsroomSettings.for_site(sender.site)
+    context = {**context, "newsletters": newsletters, "newsroom_name": newsroom.name}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"newsletters/{template}.txt", context),
+        from_email=formataddr((sender.from_name, sender.from_address)),
+        to=[subscriber.email],
+    )
+    message.attach_alternative(
+        render_to_string(f"newsletters/{template}.html", context), "text/html"
+    )
+    message.send()
+
+
+def send_confirmation(*, subscriber, newsletters, language: str) -> None:
+    with translation.override(language):
+        token = confirmation_token(subscriber, newsletters)
+        url = f"{settings.GAZETTE_BASE_URL}/newsletters/confirm/{token}/"
+        _send(
+            template="confirmation_email",
+            subject=translation.gettext("Confirm your subscription"),
+            subscriber=subscriber,
+            newsletters=newsletters,
+            context={"confirm_url": url, "days": settings.GAZETTE_SIGNUP_CONFIRM_DAYS},
+        )
+
+
+def send_welcome(*, subscriber, newsletters, language: str) -> None:
+    signer = unsubscribe_signer()
+    with translation.override(language):
+        _send(
+            template="welcome_email",
+            subject=translation.gettext("Welcome: your subscription is confirmed"),
+            subscriber=subscriber,
+            newsletters=newsletters,
+            context={
+                "base_url": settings.GAZETTE_BASE_URL,
+                "unsubscribe_links": [
+                    (
+                        newsletter.name,
+                        f"{settings.GAZETTE_BASE_URL}/newsletters/unsubscribe/"
+                        f"{signer.make(subscriber.pk, newsletter.pk)}/",
+                    )
+                    for newsletter in newsletters
+                ],
+            },
+        )
