@@ -173,7 +173,7 @@ def sign_up(*, email: str, newsletters: list[Newsletter], source: str) -> None:
         # in the answer, and neither may the time a mail takes (it would tell whether the
         # address was already confirmed).
         args = (subscriber.pk, [newsletter.pk for newsletter in pending], _language())
-        transaction.on_commit(lambda: send_confirmation_task.enqueue(*args))
+        transaction.on_commit(lambda: urgent(send_confirmation_task).enqueue(*args))
 
 
 def _first_mail_in_window(email: str) -> bool:
@@ -235,7 +235,7 @@ def confirm(subscriptions: list[Subscription]) -> list[Subscription]:
             newly.append(subscription)
     if newly:
         args = (newly[0].subscriber_id, [s.newsletter_id for s in newly], _language())
-        transaction.on_commit(lambda: send_welcome_task.enqueue(*args))
+        transaction.on_commit(lambda: urgent(send_welcome_task).enqueue(*args))
     return newly
 
 
@@ -250,14 +250,21 @@ def _recipients(subscriber_id: int, newsletter_ids: list[int]):
     return subscriber, newsletters
 
 
-# A reader waits for these with the page in front of them: as urgent as a publish.
-@task(priority=10)
+def urgent(task_):
+    """A reader waits for these mails with the page in front of them: as urgent as a
+    publish, where the queue has priorities (the Redis queue refuses a task that asks)."""
+    from gazette.publishing.building import PUBLISH_PRIORITY, at_priority
+
+    return at_priority(task_, PUBLISH_PRIORITY)
+
+
+@task()
 def send_confirmation_task(subscriber_id: int, newsletter_ids: list[int], language: str) -> None:
     subscriber, newsletters = _recipients(subscriber_id, newsletter_ids)
     send_confirmation(subscriber=subscriber, newsletters=newsletters, language=language)
 
 
-@task(priority=10)
+@task()
 def send_welcome_task(subscriber_id: int, newsletter_ids: list[int], language: str) -> None:
     subscriber, newsletters = _recipients(subscriber_id, newsletter_ids)
     send_welcome(subscriber=subscriber, newsletters=newsletters, language=language)
