@@ -18,7 +18,6 @@ import random
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -28,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
-from newsletter_send import base_env, free_port, make_list  # noqa: E402
+from newsletter_send import base_env, free_port, make_list, new_site  # noqa: E402
 
 
 class CountingSink:
@@ -51,14 +50,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     rng = random.Random(args.seed)
-    data_dir = Path(tempfile.mkdtemp(prefix="gazette-nl-crash-", dir="/tmp"))
-    subprocess.run(
-        [sys.executable, str(HERE / "generate_site.py"), "--articles", "3"]
-        + ["--data-dir", str(data_dir)],
-        env=base_env(data_dir),
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    data_dir = new_site("gazette-nl-crash-", articles=3)
     os.environ.update(base_env(data_dir))
     sys.path.insert(0, str(ROOT))
     import django

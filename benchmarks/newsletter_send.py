@@ -50,6 +50,19 @@ def base_env(data_dir: Path) -> dict:
     return env
 
 
+def new_site(prefix: str, *, articles: int) -> Path:
+    """A fresh generated newsroom of this many articles in a new directory under /tmp."""
+    data_dir = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
+    subprocess.run(
+        [sys.executable, str(HERE / "generate_site.py"), "--articles", str(articles)]
+        + ["--data-dir", str(data_dir)],
+        env=base_env(data_dir),
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return data_dir
+
+
 def make_list(subscribers: int):
     """The weekly newsletter with this many confirmed subscribers, inserted 5,000 at a time
     (after django.setup())."""
@@ -207,15 +220,8 @@ def child(args) -> None:
 
 
 def run_size(args, subscribers: int) -> dict:
-    data_dir = Path(tempfile.mkdtemp(prefix=f"gazette-nl-{subscribers}-", dir="/tmp"))
+    data_dir = new_site(f"gazette-nl-{subscribers}-", articles=10)
     try:
-        subprocess.run(
-            [sys.executable, str(HERE / "generate_site.py"), "--articles", "10"]
-            + ["--data-dir", str(data_dir)],
-            env=base_env(data_dir),
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
         command = [sys.executable, __file__, "--child", "--data-dir", str(data_dir)]
         command += ["--subscribers", str(subscribers), "--workers", str(args.workers)]
         command += ["--connections", str(args.connections), "--dkim", args.dkim]

@@ -256,15 +256,20 @@ DEEP_PRIORITY = -50
 FOLLOW_UP_SIZE = 4  # paths a follow-up task renders: a fraction of a second on a big site
 
 
+def specific_page(page_id: int):
+    """The page with this id as its own model, or None if it is gone."""
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=page_id).first()
+    return page.specific if page else None
+
+
 def rebuild_for_page(page_id: int) -> Summary | None:
     """Render again what one page's publish, change or removal touches: the first paths
     now, the rest queued (``plan_follow_ups``)."""
-    from wagtail.models import Page
-
     from .paths import first_paths_for_article
 
-    page = Page.objects.filter(pk=page_id).first()
-    specific = page.specific if page else None
+    specific = specific_page(page_id)
     if specific is None:
         return render_paths(
             StoredPage.objects.filter(page_id=page_id).values_list("path", flat=True)
@@ -280,12 +285,9 @@ def rebuild_for_page(page_id: int) -> Summary | None:
 def plan_follow_ups(page_id: int) -> Summary:
     """After a publish's first paths: render the section's first page and its feeds, and
     queue every other path that shows the article behind them."""
-    from wagtail.models import Page
-
     from .paths import first_paths_for_article, head_paths_for_article, is_deep_listing_page
 
-    page = Page.objects.filter(pk=page_id).first()
-    specific = page.specific if page else None
+    specific = specific_page(page_id)
     if specific is None or not hasattr(specific, "stored_paths"):
         return Summary()
     with build_session():
