@@ -343,6 +343,10 @@ GAZETTE_SIGNUP_CONFIRM_DAYS = int(os.environ.get("GAZETTE_SIGNUP_CONFIRM_DAYS", 
 GAZETTE_SIGNUP_WINDOW = int(os.environ.get("GAZETTE_SIGNUP_WINDOW", "3600"))
 GAZETTE_SIGNUP_PER_CLIENT = int(os.environ.get("GAZETTE_SIGNUP_PER_CLIENT", "10"))
 GAZETTE_SIGNUP_GLOBAL = int(os.environ.get("GAZETTE_SIGNUP_GLOBAL", "1000"))
+# The proxies in front of granian (addresses or networks, comma-separated, e.g. "127.0.0.1"
+# behind the nginx recipe): rate limits then count the reader's address from X-Forwarded-For
+# (gazette/clients.py). Empty: REMOTE_ADDR is the reader's.
+GAZETTE_TRUSTED_PROXIES = env_list("GAZETTE_TRUSTED_PROXIES")
 # At most one confirmation mail per email address in this window (seconds): long enough that
 # the form cannot be used to flood someone's mailbox, short enough that a reader whose first
 # mail went astray can ask again the same day.

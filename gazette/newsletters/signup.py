@@ -84,12 +84,6 @@ def over_rate_limit(client_address: str) -> bool:
     )
 
 
-def client_address(request) -> str:
-    # REMOTE_ADDR: the proxy in front of granian must set it to the reader's address (a
-    # trusted-proxy setting belongs with the deployment work); X-Forwarded-For is forgeable.
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def site_newsletters(site) -> list[Newsletter]:
     """The site's newsletters (``site``: a Site or its id), the weekly ones first."""
     newsletters = list(Newsletter.objects.filter(site=site).order_by("pk"))

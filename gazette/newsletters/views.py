@@ -16,6 +16,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Site
 
+from gazette.clients import client_address
+
 from . import signup
 from .forms import SignupForm
 from .models import Newsletter, Subscription
@@ -104,7 +106,7 @@ def signup_view(request):
     with translation.override(translation.get_language_from_path(source) or "en"):
         if signup.is_cross_site(request):
             return _page(request, "signup_refused.html", {}, status=403)
-        if signup.over_rate_limit(signup.client_address(request)):
+        if signup.over_rate_limit(client_address(request)):
             return _page(request, "signup_refused.html", {"rate_limited": True}, status=429)
         if form.is_bot:
             # The same answer a person gets, so that a bot learns nothing from it.
