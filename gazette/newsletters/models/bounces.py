@@ -50,6 +50,11 @@ class BounceEvent(models.Model):
                 fields=["source", "event_id", "email"], name="bounce_event_once"
             )
         ]
+        indexes = [
+            # The sending engine counts an issue's complaints after every batch: few rows
+            # are complaints, and this reaches them without reading the bounces.
+            models.Index(fields=["kind", "delivery"], name="bounce_event_kind"),
+        ]
         verbose_name = _("bounce or complaint")
         verbose_name_plural = _("bounces and complaints")
 
