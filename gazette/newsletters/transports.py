@@ -68,8 +68,9 @@ class RateLimit:
     """At most ``per_second`` messages a second, evenly spaced; None for no limit. Shared by
     the coroutines of the SMTP transport and the threads of a provider transport."""
 
-    def __init__(self, per_second: float | None):
+    def __init__(self, per_second: float | None, *, clock=time.monotonic):
         self.interval = 1 / per_second if per_second else 0.0
+        self.clock = clock
         self._next = 0.0
         self._lock = threading.Lock()
 
@@ -78,7 +79,7 @@ class RateLimit:
         if not self.interval:
             return 0.0
         with self._lock:
-            now = time.monotonic()
+            now = self.clock()
             start = max(self._next, now)
             self._next = start + self.interval
         return start - now

@@ -170,6 +170,12 @@ def test_a_complaint_rate_over_the_warning_line_tells_the_editors(
     assert len(mail.outbox) == 1
 
 
+def send_in_batches_of_ten(issue, sink, between_batches) -> None:
+    with SMTPTransport(host="127.0.0.1", port=sink.port) as transport:
+        options = SendOptions(batch_size=10, **NOW)
+        Sender(issue, transport, options, on_progress=between_batches).run()
+
+
 def test_a_complaint_rate_over_the_pause_line_pauses_a_running_send(
     newsletter, settings, sink, staff, django_capture_on_commit_callbacks
 ):
@@ -186,9 +192,7 @@ def test_a_complaint_rate_over_the_pause_line_pauses_a_running_send(
             record(Kind.COMPLAINT, first, event_id="ses-complaint-1", source="amazon_ses")
 
     with django_capture_on_commit_callbacks(execute=True):
-        with SMTPTransport(host="127.0.0.1", port=sink.port) as transport:
-            options = SendOptions(batch_size=10, **NOW)
-            Sender(issue, transport, options, on_progress=complain_after_the_first_batch).run()
+        send_in_batches_of_ten(issue, sink, complain_after_the_first_batch)
 
     assert sink.count() == 10
     assert Issue.objects.get(pk=issue.pk).status == Issue.Status.PAUSED
@@ -212,9 +216,7 @@ def test_complaints_are_judged_again_as_more_messages_are_delivered(newsletter, 
             record(Kind.COMPLAINT, Delivery.objects.filter(status="sent").first())
             assert Issue.objects.get(pk=issue.pk).status == Issue.Status.SENDING
 
-    with SMTPTransport(host="127.0.0.1", port=sink.port) as transport:
-        options = SendOptions(batch_size=10, **NOW)
-        Sender(issue, transport, options, on_progress=complain_early).run()
+    send_in_batches_of_ten(issue, sink, complain_early)
 
     # After the second batch 1 in 20 is a 5% rate: the engine's own check paused the send.
     assert sink.count() == 20

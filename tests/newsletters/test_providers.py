@@ -3,6 +3,7 @@ against their APIs played on loopback (provider_api.py), driven by the same deli
 as SMTP: sent only once accepted, with the provider's message id kept; throttling and the
 provider's own errors retried; refused recipients bounced and suppressed."""
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -13,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from gazette.newsletters.models import BounceEvent, Delivery, Suppression
 from gazette.newsletters.providers import as_email_message
 from gazette.newsletters.sending import SendOptions, prepare, send_issue
-from gazette.newsletters.transports import SMTPTransport, transport_from_settings
+from gazette.newsletters.transports import RateLimit, SMTPTransport, transport_from_settings
 
 from .conftest import make_issue, make_newsletter, make_subscribers
 from .provider_api import (
@@ -66,6 +67,16 @@ def postmark(settings):
 
 def send(issue, options=NOW, **kwargs):
     return send_issue(issue, transport=transport_from_settings(), options=options, **kwargs)
+
+
+def try_each_once(issue) -> list[Delivery]:
+    """Send until every delivery has been tried once (retries wait an hour)."""
+    send(
+        issue,
+        options=SendOptions(retry_base=timedelta(hours=1)),
+        should_stop=lambda: not Delivery.objects.filter(attempts=0).exists(),
+    )
+    return list(Delivery.objects.filter(issue=issue))
 
 
 @pytest.fixture
@@ -215,13 +226,8 @@ def test_a_refused_token_keeps_every_message_for_later(newsletter, postmark):
     issue = make_issue(newsletter)
     prepare(issue)
 
-    send(
-        issue,
-        options=SendOptions(retry_base=timedelta(hours=1)),
-        should_stop=lambda: not Delivery.objects.filter(attempts=0).exists(),
-    )
+    deliveries = try_each_once(issue)
 
-    deliveries = Delivery.objects.all()
     assert {d.status for d in deliveries} == {Delivery.Status.FAILED_TEMPORARY}
     assert all(d.last_response.startswith("401") for d in deliveries)
     assert not Suppression.objects.exists()
@@ -235,28 +241,38 @@ def test_an_unreachable_api_defers_without_uncertainty(newsletter, settings):
     issue = make_issue(newsletter)
     prepare(issue)
 
-    send(
-        issue,
-        options=SendOptions(retry_base=timedelta(hours=1)),
-        should_stop=lambda: not Delivery.objects.filter(attempts=0).exists(),
-    )
+    deliveries = try_each_once(issue)
 
-    deliveries = Delivery.objects.all()
     assert {d.status for d in deliveries} == {Delivery.Status.FAILED_TEMPORARY}
     assert not any(d.uncertain for d in deliveries)
 
 
-def test_the_rate_limit_spaces_the_requests(newsletter, postmark, settings):
+def test_the_rate_limit_spaces_messages_evenly():
+    now = [100.0]
+    limit = RateLimit(40, clock=lambda: now[0])
+    assert [limit.delay() for _ in range(4)] == pytest.approx([0, 0.025, 0.05, 0.075])
+    now[0] += 1.0  # idle for a while: no burst is saved up, the next goes now
+    assert [limit.delay() for _ in range(2)] == pytest.approx([0, 0.025])
+    assert RateLimit(None).delay() == 0
+
+
+def test_every_message_to_a_provider_takes_a_slot_of_the_rate_limit(newsletter, postmark, settings):
     settings.GAZETTE_NEWSLETTER_RATE = 40
     settings.GAZETTE_NEWSLETTER_CONNECTIONS = 3
     make_subscribers(newsletter, 6)
     issue = make_issue(newsletter)
+    transport = transport_from_settings()
+    assert transport.rate.interval == pytest.approx(1 / 40)
+    slots = []
 
-    assert send(issue).sent == 6
+    def clock() -> float:  # the limit reads it once per slot it hands out
+        slots.append(time.monotonic())
+        return slots[-1]
 
-    arrivals = sorted(request.at for request in postmark.accepted)
-    # Six requests at 40 a second: the last at least five intervals after the first.
-    assert arrivals[-1] - arrivals[0] >= 5 / 40 * 0.95
+    transport.rate.clock = clock
+
+    assert send_issue(issue, transport=transport, options=NOW).sent == 6
+    assert len(slots) == 6 == len(postmark.accepted)
 
 
 def test_the_transport_is_chosen_by_settings(settings, monkeypatch):
