@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "gazette.publishing",
     "gazette.newsletters",
     "gazette.demo",
+    "anymail",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
@@ -330,6 +331,55 @@ GAZETTE_NEWSLETTER_LEASE = int(os.environ.get("GAZETTE_NEWSLETTER_LEASE", "300")
 GAZETTE_NEWSLETTER_CHUNK = int(os.environ.get("GAZETTE_NEWSLETTER_CHUNK", "32"))
 # The first retry after a temporary failure (seconds); each later one waits twice as long.
 GAZETTE_NEWSLETTER_RETRY_BASE = int(os.environ.get("GAZETTE_NEWSLETTER_RETRY_BASE", "60"))
+# How newsletters leave: "smtp" (the server above, with our own DKIM signature), or a
+# provider's API through django-anymail, "ses" (Amazon SES) or "postmark", which sign with
+# DKIM themselves. GAZETTE_NEWSLETTER_RATE and _CONNECTIONS apply to whichever is chosen.
+GAZETTE_NEWSLETTER_TRANSPORT = os.environ.get("GAZETTE_NEWSLETTER_TRANSPORT", "smtp")
+if GAZETTE_NEWSLETTER_TRANSPORT not in ("smtp", "ses", "postmark"):
+    raise ImproperlyConfigured(
+        f"GAZETTE_NEWSLETTER_TRANSPORT={GAZETTE_NEWSLETTER_TRANSPORT!r} is not known: "
+        "use smtp, ses or postmark."
+    )
+# Amazon SES: credentials come from the standard AWS_* variables (or the machine's role), as
+# boto3 finds them. The configuration set is the one that publishes bounces and complaints to
+# the SNS topic whose subscription calls /newsletters/webhooks/ses/. The endpoint is for an
+# SES-compatible service other than AWS.
+GAZETTE_SES_REGION = os.environ.get("GAZETTE_SES_REGION", "")
+GAZETTE_SES_CONFIGURATION_SET = os.environ.get("GAZETTE_SES_CONFIGURATION_SET", "")
+GAZETTE_SES_ENDPOINT_URL = os.environ.get("GAZETTE_SES_ENDPOINT_URL", "")
+# Postmark: the server's API token, and the message stream: bulk mail belongs in a
+# broadcast stream, never in the transactional one.
+GAZETTE_POSTMARK_SERVER_TOKEN = os.environ.get("GAZETTE_POSTMARK_SERVER_TOKEN", "")
+GAZETTE_POSTMARK_MESSAGE_STREAM = os.environ.get("GAZETTE_POSTMARK_MESSAGE_STREAM", "broadcast")
+GAZETTE_POSTMARK_API_URL = os.environ.get(
+    "GAZETTE_POSTMARK_API_URL", "https://api.postmarkapp.com/"
+)
+# Provider webhooks (bounces, complaints) authenticate with HTTP basic auth, as
+# "user:password" in the URL given to the provider. Unset, the webhooks refuse everything.
+ANYMAIL = {"WEBHOOK_SECRET": os.environ.get("GAZETTE_WEBHOOK_SECRET", "")}
+# The mailbox VERP bounces arrive in (`gazette newsletter bounces`): a Maildir directory or
+# an mbox file on this machine.
+GAZETTE_NEWSLETTER_BOUNCE_MAILBOX = os.environ.get("GAZETTE_NEWSLETTER_BOUNCE_MAILBOX", "")
+# Soft bounces: each day with one scores 1, halving every HALF_LIFE days; an address whose
+# score reaches LIMIT is suppressed (the defaults: three weekly issues in a row).
+GAZETTE_NEWSLETTER_SOFT_BOUNCE_LIMIT = float(
+    os.environ.get("GAZETTE_NEWSLETTER_SOFT_BOUNCE_LIMIT", "2.5")
+)
+GAZETTE_NEWSLETTER_SOFT_BOUNCE_HALF_LIFE = float(
+    os.environ.get("GAZETTE_NEWSLETTER_SOFT_BOUNCE_HALF_LIFE", "30")
+)
+# Complaints per delivered message of an issue above which editors are warned, and above
+# which the send pauses (Gmail asks bulk senders to stay under 0.1% and never reach 0.3%).
+# Judged only from MIN_DELIVERED messages on: before that, one complaint is already 0.1%.
+GAZETTE_NEWSLETTER_COMPLAINT_WARN = float(
+    os.environ.get("GAZETTE_NEWSLETTER_COMPLAINT_WARN", "0.001")
+)
+GAZETTE_NEWSLETTER_COMPLAINT_PAUSE = float(
+    os.environ.get("GAZETTE_NEWSLETTER_COMPLAINT_PAUSE", "0.003")
+)
+GAZETTE_NEWSLETTER_COMPLAINT_MIN_DELIVERED = int(
+    os.environ.get("GAZETTE_NEWSLETTER_COMPLAINT_MIN_DELIVERED", "1000")
+)
 # DKIM: the signing domain (align it with the newsletters' From domain) and its keys as
 # selector:/path/to/private-key.pem, comma-separated (an RSA and an Ed25519 key sign both).
 GAZETTE_DKIM_DOMAIN = os.environ.get("GAZETTE_DKIM_DOMAIN", "")

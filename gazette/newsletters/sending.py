@@ -27,9 +27,10 @@ from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 from django_tasks import task
 
+from . import bounces
 from .dkim import DkimSigner, signer_from_settings
 from .messages import IssueMail, new_message_id
-from .models import Delivery, Issue, Subscriber, Subscription, Suppression, is_plain_address
+from .models import BounceEvent, Delivery, Issue, Subscription, Suppression, is_plain_address
 from .models.deliveries import Claim
 from .transports import Outcome, Result, Transport, transport_from_settings
 
@@ -143,6 +144,9 @@ class Sender:
             )
             if claim.deliveries:
                 self._send(claim)
+                # Complaints about early messages arrive while later ones go out: the rate
+                # is judged again as more are delivered (it may now pause this send).
+                bounces.check_complaint_rate(self.issue)
             elif finish_if_done(self.issue):
                 return
             else:
@@ -200,6 +204,11 @@ class Sender:
     ) -> None:
         now = timezone.now()
         sent = [result.delivery_id for result in results if result.outcome == Outcome.SENT]
+        provider_ids = {
+            result.delivery_id: result.provider_id
+            for result in results
+            if result.outcome == Outcome.SENT and result.provider_id
+        }
         others: dict[tuple, list[int]] = defaultdict(list)
         for result in results:
             if result.outcome != Outcome.SENT:
@@ -211,7 +220,7 @@ class Sender:
                 )
                 others[key].append(result.delivery_id)
         with transaction.atomic():
-            Delivery.objects.mark_sent(token, sent, when=now)
+            Delivery.objects.mark_sent(token, sent, when=now, provider_ids=provider_ids)
             for (outcome, attempt, response, uncertain), ids in others.items():
                 mine = Delivery.objects.filter(pk__in=ids, lease_token=token)
                 update = {"last_response": response, "lease_token": None, "lease_expires_at": None}
@@ -227,14 +236,20 @@ class Sender:
                 elif outcome == Outcome.BOUNCED:
                     mine.update(status=Delivery.Status.BOUNCED, **update)
                     for delivery_id in ids:
-                        self._suppress(emails[delivery_id], response)
+                        # The same path as a bounce reported later, so that it is
+                        # recorded and acted on alike.
+                        bounces.record_event(
+                            source=BounceEvent.Source.SENDING,
+                            event_id=f"delivery-{delivery_id}",
+                            kind=BounceEvent.Kind.HARD,
+                            email=emails[delivery_id],
+                            delivery_id=delivery_id,
+                            detail=response,
+                            occurred_at=now,
+                        )
                 else:
                     mine.update(status=Delivery.Status.FAILED, **update)
                     logger.warning("Gave up on delivery %s: %s", ids, response)
-
-    def _suppress(self, email: str, response: str) -> None:
-        Suppression.add(email, reason=Suppression.Reason.HARD_BOUNCE, detail=response)
-        Subscriber.objects.filter(email=email).update(status=Subscriber.Status.BOUNCED)
 
 
 def send_issue(
@@ -254,7 +269,8 @@ def send_issue(
             issue,
             transport,
             options or SendOptions.from_settings(),
-            signer=signer_from_settings(),
+            # A provider signs what it sends, with its own keys for our domain.
+            signer=None if transport.signs else signer_from_settings(),
             on_progress=on_progress,
             should_stop=should_stop,
         ).run()

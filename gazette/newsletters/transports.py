@@ -4,13 +4,13 @@ became of each (sent, to be retried, bounced, refused).
 The sending engine hands a transport one chunk while it builds the next, so ``submit``
 returns a future. ``SMTPTransport`` keeps a pool of aiosmtplib connections on an event loop
 in its own thread and sends over all of them at once, within a rate limit. Provider APIs
-(django-anymail's Amazon SES, Postmark, Mailgun) fit the same interface: a ``submit`` that
-posts each message and maps the provider's answer to a ``Result``.
+(Amazon SES, Postmark, through django-anymail) fit the same interface: see providers.py.
 """
 
 import asyncio
 import enum
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -36,10 +36,16 @@ class Result:
     response: str = ""
     # The connection broke with the message possibly on the server: it may have arrived.
     uncertain: bool = False
+    # The id a provider's API gave the accepted message; its webhooks name the message by it.
+    provider_id: str = ""
 
 
 class Transport:
     """Send messages somewhere. Use as a context manager, or call open() and close()."""
+
+    # Whether the transport DKIM-signs what it sends (providers do, and rebuild the message,
+    # which would break a signature of ours).
+    signs = False
 
     def open(self) -> None:
         pass
@@ -59,20 +65,32 @@ class Transport:
 
 
 class RateLimit:
-    """At most ``per_second`` messages a second, evenly spaced; None for no limit."""
+    """At most ``per_second`` messages a second, evenly spaced; None for no limit. Shared by
+    the coroutines of the SMTP transport and the threads of a provider transport."""
 
-    def __init__(self, per_second: float | None):
+    def __init__(self, per_second: float | None, *, clock=time.monotonic):
         self.interval = 1 / per_second if per_second else 0.0
+        self.clock = clock
         self._next = 0.0
+        self._lock = threading.Lock()
+
+    def delay(self) -> float:
+        """Take the next free slot; how many seconds from now it starts."""
+        if not self.interval:
+            return 0.0
+        with self._lock:
+            now = self.clock()
+            start = max(self._next, now)
+            self._next = start + self.interval
+        return start - now
 
     async def wait(self) -> None:
-        if not self.interval:
-            return
-        now = asyncio.get_running_loop().time()
-        start = max(self._next, now)
-        self._next = start + self.interval
-        if start > now:
-            await asyncio.sleep(start - now)
+        if (delay := self.delay()) > 0:
+            await asyncio.sleep(delay)
+
+    def wait_blocking(self) -> None:
+        if (delay := self.delay()) > 0:
+            time.sleep(delay)
 
 
 def _response(code: int, message: str) -> str:
@@ -219,13 +237,18 @@ def smtp_transport(url: str, *, connections: int = 8, rate: float | None = None)
 
 
 def transport_from_settings() -> Transport:
+    """The transport GAZETTE_NEWSLETTER_TRANSPORT names, from its settings."""
+    rate = settings.GAZETTE_NEWSLETTER_RATE or None
+    connections = settings.GAZETTE_NEWSLETTER_CONNECTIONS
+    if settings.GAZETTE_NEWSLETTER_TRANSPORT != "smtp":
+        from .providers import provider_transport
+
+        return provider_transport(
+            settings.GAZETTE_NEWSLETTER_TRANSPORT, connections=connections, rate=rate
+        )
     url = settings.GAZETTE_NEWSLETTER_SMTP_URL
     if not url:
         raise ImproperlyConfigured(
             "GAZETTE_NEWSLETTER_SMTP_URL is not set: newsletters need a mail server to send to."
         )
-    return smtp_transport(
-        url,
-        connections=settings.GAZETTE_NEWSLETTER_CONNECTIONS,
-        rate=settings.GAZETTE_NEWSLETTER_RATE or None,
-    )
+    return smtp_transport(url, connections=connections, rate=rate)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, webhooks
 
 app_name = "newsletters"
 urlpatterns = [
@@ -9,4 +9,6 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm_view, name="confirm"),
     path("<slug:slug>/latest/", views.latest_issue, name="latest"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("webhooks/ses/", webhooks.SESWebhook.as_view(), name="ses_webhook"),
+    path("webhooks/postmark/", webhooks.PostmarkWebhook.as_view(), name="postmark_webhook"),
 ]

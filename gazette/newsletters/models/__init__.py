@@ -1,7 +1,9 @@
 """The newsletter models, split by concern and re-exported here:
-``lists`` (newsletters, subscribers, consent, suppressions), ``issues`` (what is sent) and
-``deliveries`` (one record per issue and subscriber, which the sending engine works through)."""
+``lists`` (newsletters, subscribers, consent, suppressions), ``issues`` (what is sent),
+``deliveries`` (one record per issue and subscriber, which the sending engine works through)
+and ``bounces`` (bounce and complaint reports, complaint alerts)."""
 
+from .bounces import BounceEvent, ComplaintAlert
 from .deliveries import Delivery, DeliveryQuerySet
 from .issues import Issue, IssueArticle
 from .lists import (
@@ -14,6 +16,8 @@ from .lists import (
 )
 
 __all__ = [
+    "BounceEvent",
+    "ComplaintAlert",
     "Delivery",
     "DeliveryQuerySet",
     "Issue",

@@ -138,13 +138,28 @@ class DeliveryQuerySet(models.QuerySet):
         mine = self.filter(pk__in=ids, lease_token=token, status=Delivery.Status.SENDING)
         return sorted(mine.values_list("pk", flat=True))
 
-    def mark_sent(self, token: str, ids: list[int], *, when: datetime) -> int:
+    def mark_sent(
+        self,
+        token: str,
+        ids: list[int],
+        *,
+        when: datetime,
+        provider_ids: dict[int, str] | None = None,
+    ) -> int:
+        """``provider_ids``: the id a provider's API gave each message, where it gave one."""
+        extra = {}
+        if provider_ids:
+            extra["provider_message_id"] = Case(
+                *(When(pk=pk, then=Value(value)) for pk, value in provider_ids.items()),
+                default=Value(""),
+            )
         return self.filter(pk__in=ids, lease_token=token).update(
             status=Delivery.Status.SENT,
             sent_at=when,
             last_response="",
             lease_token=None,
             lease_expires_at=None,
+            **extra,
         )
 
     def renew(self, tokens: list[str], *, until: datetime) -> int:
@@ -196,6 +211,9 @@ class Delivery(models.Model):
     # after a crash carries the same Message-ID (mail programs fold such duplicates).
     message_id = models.CharField(max_length=200)
     last_response = models.CharField(max_length=500, blank=True)
+    # The id a provider's API gave the message (SES, Postmark): their bounce and complaint
+    # webhooks name the message by it. Empty for SMTP, where VERP does that job.
+    provider_message_id = models.CharField(max_length=200, blank=True)
     uncertain = models.BooleanField(
         default=False,
         help_text=_("Sent again after a crash: the subscriber may have received two copies."),
@@ -215,6 +233,12 @@ class Delivery(models.Model):
             models.Index(fields=["issue", "status", "next_attempt_at"], name="delivery_claims"),
             # Few deliveries are uncertain: counting them should not read the others.
             models.Index(fields=["issue"], condition=Q(uncertain=True), name="delivery_uncertain"),
+            # Webhooks look deliveries up by it; SMTP sends leave it empty, and out of the index.
+            models.Index(
+                fields=["provider_message_id"],
+                condition=~Q(provider_message_id=""),
+                name="delivery_provider_id",
+            ),
         ]
         verbose_name = _("delivery")
         verbose_name_plural = _("deliveries")

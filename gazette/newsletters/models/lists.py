@@ -174,6 +174,7 @@ class Suppression(models.Model):
 
     class Reason(models.TextChoices):
         HARD_BOUNCE = "hard_bounce", _("Hard bounce")
+        SOFT_BOUNCE = "soft_bounce", _("Repeated soft bounces")
         COMPLAINT = "complaint", _("Spam complaint")
         MANUAL = "manual", _("Added by staff")
 

@@ -1,13 +1,16 @@
 """`gazette newsletter send ISSUE_ID` sends an issue from this process (run it on several
 machines to share one send); `gazette newsletter status ISSUE_ID` shows how far it is;
-`pause` and `resume` stop and release a send."""
+`pause` and `resume` stop and release a send; `bounces` records the bounces in the bounce
+mailbox (mailbox.py)."""
 
 import signal
 import sys
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from gazette.newsletters.mailbox import process_mailbox
 from gazette.newsletters.models import Issue
 from gazette.newsletters.sending import SendOptions, progress, send_issue
 
@@ -26,8 +29,17 @@ class Command(BaseCommand):
         pause.add_argument("issue_id", type=int)
         resume = sub.add_parser("resume", help="Let a paused send go on (then run send).")
         resume.add_argument("issue_id", type=int)
+        bounces = sub.add_parser(
+            "bounces", help="Record the bounces in the bounce mailbox, and delete them there."
+        )
+        bounces.add_argument(
+            "--mailbox", help="A Maildir or mbox (default: GAZETTE_NEWSLETTER_BOUNCE_MAILBOX)."
+        )
 
-    def handle(self, *args, action, issue_id, **options):
+    def handle(self, *args, action, issue_id=None, **options):
+        if action == "bounces":
+            self._bounces(options["mailbox"] or settings.GAZETTE_NEWSLETTER_BOUNCE_MAILBOX)
+            return
         try:
             issue = Issue.objects.select_related("newsletter").get(pk=issue_id)
         except Issue.DoesNotExist:
@@ -61,6 +73,17 @@ class Command(BaseCommand):
         self.stdout.write(str(result))
         if stopping:
             raise CommandError("Stopped; run the command again to go on.")
+
+    def _bounces(self, path: str) -> None:
+        if not path:
+            raise CommandError(
+                "No bounce mailbox: set GAZETTE_NEWSLETTER_BOUNCE_MAILBOX or give --mailbox."
+            )
+        try:
+            tally = process_mailbox(path)
+        except (ValueError, OSError) as error:
+            raise CommandError(str(error)) from None
+        self.stdout.write(f"{path}: {tally}")
 
     def _show(self, issue: Issue, *, force: bool = False) -> None:
         """A progress bar, redrawn at most every two seconds (counting costs a query), with
