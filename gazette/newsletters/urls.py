@@ -9,4 +9,5 @@ urlpatterns = [
     path("confirm/<str:token>/", views.confirm_view, name="confirm"),
     path("<slug:slug>/latest/", views.latest_issue, name="latest"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("preferences/<str:token>/", views.preferences_view, name="preferences"),
 ]

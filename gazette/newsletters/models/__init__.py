@@ -1,8 +1,10 @@
 """The newsletter models, split by concern and re-exported here:
 ``lists`` (newsletters, subscribers, consent, suppressions), ``issues`` (what is sent) and
-``deliveries`` (one record per issue and subscriber, which the sending engine works through)."""
+``deliveries`` (one record per issue and subscriber, which the sending engine works through) and
+``erasure`` (the keyed hashes left of subscribers erased on request)."""
 
 from .deliveries import Delivery, DeliveryQuerySet
+from .erasure import ErasedAddress
 from .issues import Issue, IssueArticle
 from .lists import (
     Newsletter,
@@ -16,6 +18,7 @@ from .lists import (
 __all__ = [
     "Delivery",
     "DeliveryQuerySet",
+    "ErasedAddress",
     "Issue",
     "IssueArticle",
     "Newsletter",
