@@ -9,6 +9,8 @@ fetch every address in a message, and must never unsubscribe anyone. The POST an
 itself, never a redirect (RFC 8058 section 3.2), and is idempotent.
 """
 
+from functools import wraps
+
 from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
@@ -150,6 +152,18 @@ def confirm_view(request, token: str):
         return _page(request, "confirm.html", context)
 
 
+def no_referrer(view):
+    """The address holds the token: keep it out of the Referer of links on the page."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
 # The token in the address is the authority, as for unsubscribing: the reader has no account
 # and gets no cookie, and the page is never cached, so there is no CSRF cookie to check. A
 # post that the browser says came from another site is refused all the same (as on the
@@ -157,6 +171,7 @@ def confirm_view(request, token: str):
 # A GET only shows the form; link scanners fetch every address in a mail.
 @csrf_exempt
 @never_cache
+@no_referrer
 @require_http_methods(["GET", "POST"])
 def preferences_view(request, token: str):
     from gazette.newsroom.models import NewsroomSettings

@@ -73,6 +73,7 @@ def test_every_issue_mail_links_the_page_next_to_unsubscribe(reader, weekly, new
     assert page.status_code == 200
     assert not page.cookies
     assert "no-cache" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "no-referrer"  # the token stays out of Referer headers
     html = page.content.decode()
     assert "Newsletters sent to reader0@example.net" in html
     assert 'value="weekly" checked' in html
