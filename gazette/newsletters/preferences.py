@@ -17,6 +17,7 @@ countries is itself a danger to them.
 
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -118,8 +119,11 @@ def update(*, subscriber: Subscriber, newsletter: Newsletter, wanted: set[int]) 
         )
     }
     refused = refuses_mail(subscriber) if wanted else False
+    now = timezone.now()
+    # Pending longer than its confirmation link works: ticking it again mails a new link.
+    link_expiry = now - timedelta(days=settings.GAZETTE_SIGNUP_CONFIRM_DAYS)
     consent = {
-        "consent_at": timezone.now(),
+        "consent_at": now,
         "consent_source": SOURCE,
         "policy_version": settings.GAZETTE_PRIVACY_POLICY_VERSION,
     }
@@ -131,8 +135,10 @@ def update(*, subscriber: Subscriber, newsletter: Newsletter, wanted: set[int]) 
             if status not in (None, Subscription.Status.UNSUBSCRIBED):
                 subscription.unsubscribe()
                 changes.left.append(item)
-        elif status in (Subscription.Status.CONFIRMED, Subscription.Status.PENDING):
+        elif status == Subscription.Status.CONFIRMED:
             continue
+        elif status == Subscription.Status.PENDING and subscription.consent_at > link_expiry:
+            continue  # the link we mailed still works
         elif refused:
             changes.refused.append(item)
         elif subscription is None:

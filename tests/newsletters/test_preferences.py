@@ -153,6 +153,20 @@ def test_saving_the_same_choice_again_mails_and_changes_nothing(reader, weekly, 
     assert statuses(reader)["breaking"] == "pending"
 
 
+def test_a_confirmation_link_gone_stale_is_sent_again(reader, weekly, breaking, settings):
+    path = link(reader, weekly)
+    choose(path, "weekly", "breaking")
+    later = timezone.now() + timezone.timedelta(days=settings.GAZETTE_SIGNUP_CONFIRM_DAYS + 1)
+    with time_machine.travel(later):
+        response = choose(link(reader, weekly), "weekly", "breaking")
+    assert "a link to confirm these: Lantern Breaking" in response.content.decode()
+    assert len(mail.outbox) == 2
+    confirm = re.search(r"https://lantern\.example(/newsletters/confirm/\S+/)", mail.outbox[1].body)
+    with time_machine.travel(later), TestCase.captureOnCommitCallbacks(execute=True):
+        Client().post(confirm.group(1))
+    assert statuses(reader)["breaking"] == "confirmed"
+
+
 def test_coming_back_to_a_newsletter_confirmed_before_is_immediate(reader, weekly):
     Subscription.objects.get(subscriber=reader).unsubscribe()
     before = timezone.now()
