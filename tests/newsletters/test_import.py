@@ -122,7 +122,7 @@ def test_each_bad_row_is_reported_by_line_with_its_reason(weekly, tmp_path):
         (11, "suppressed (hard bounce)"),
         (12, "the subscriber is marked complained; the address is not mailed"),
         (13, f"erased on {timezone.localdate()} (Erased on request)"),
-        (14, "unsubscribed from this newsletter here; an import does not bring back"),
+        (14, "unsubscribed from this newsletter here; an import does not bring them back"),
         (15, "no email address"),
     ]
     assert (report.rows, report.added, report.skipped) == (16, 3, 13)
