@@ -26,16 +26,11 @@ from gazette.newsletters.sending import Sender, SendOptions, prepare
 from gazette.newsletters.subscribers import erase_subscriber, import_csv
 from gazette.newsletters.transports import SMTPTransport
 
-from .conftest import make_issue, make_newsletter, make_subscribers
+from .conftest import make_issue, make_subscribers
 
 pytestmark = pytest.mark.django_db
 
 ADDRESS = "reader0@example.net"
-
-
-@pytest.fixture
-def weekly(db):
-    return make_newsletter()
 
 
 def database_text() -> str:

@@ -19,11 +19,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def weekly(db):
-    return make_newsletter()
-
-
-@pytest.fixture
 def readers(weekly):
     confirmed = make_subscribers(weekly, 3)
     Subscriber.objects.filter(pk=confirmed[0].pk).update(name="=HYPERLINK(evil)", language="ru")

@@ -23,11 +23,6 @@ from .conftest import make_newsletter, make_subscribers
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def weekly(db):
-    return make_newsletter()
-
-
 def write(tmp_path, text: str, name: str = "members.csv", encoding="utf-8"):
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))

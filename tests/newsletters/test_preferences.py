@@ -23,11 +23,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def weekly(db):
-    return make_newsletter()
-
-
-@pytest.fixture
 def breaking(db):
     return make_newsletter(name="Lantern Breaking", slug="breaking", kind=Newsletter.Kind.BREAKING)
 
