@@ -401,3 +401,7 @@ GAZETTE_TRUSTED_PROXIES = env_list("GAZETTE_TRUSTED_PROXIES")
 # the form cannot be used to flood someone's mailbox, short enough that a reader whose first
 # mail went astray can ask again the same day.
 GAZETTE_SIGNUP_MAIL_WINDOW = int(os.environ.get("GAZETTE_SIGNUP_MAIL_WINDOW", "900"))
+# How long the link to the preference page in a newsletter mail works (days). The page shows
+# and changes all of a reader's newsletters, and mails get forwarded; the unsubscribe link,
+# which touches one newsletter, works however old the mail is.
+GAZETTE_PREFERENCES_LINK_DAYS = int(os.environ.get("GAZETTE_PREFERENCES_LINK_DAYS", "90"))

@@ -53,3 +53,34 @@ class SignupForm(forms.Form):
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT))
+
+
+class PreferencesForm(forms.Form):
+    """The preference page: the newsletters wanted (none ticked leaves them all), and which
+    button was pressed."""
+
+    SAVE = "save"
+    LEAVE_ALL = "leave_all"
+
+    newsletters = forms.MultipleChoiceField(
+        required=False,
+        error_messages={"invalid_choice": _("Choose newsletters from the list.")},
+    )
+    action = forms.ChoiceField(
+        choices=[(SAVE, SAVE), (LEAVE_ALL, LEAVE_ALL)],
+        error_messages={
+            "required": _("Press one of the buttons to save your choice."),
+            "invalid_choice": _("Press one of the buttons to save your choice."),
+        },
+    )
+
+    def __init__(self, *args, newsletters: list[Newsletter], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.newsletter_list = newsletters
+        self.fields["newsletters"].choices = [(item.slug, item.name) for item in newsletters]
+
+    def wanted(self) -> set[int]:
+        if self.cleaned_data["action"] == self.LEAVE_ALL:
+            return set()
+        slugs = set(self.cleaned_data["newsletters"])
+        return {item.pk for item in self.newsletter_list if item.slug in slugs}

@@ -3,11 +3,12 @@ into the prepared bytes.
 
 A send of a million messages cannot afford to render a template, inline CSS, encode
 quoted-printable or canonicalize for DKIM a million times (together several milliseconds per
-message). So ``IssueMail`` renders the HTML and text parts once with a placeholder where the
-recipient's unsubscribe token goes, encodes the pieces between placeholders once, and keeps
-them already in DKIM's relaxed canonical form. For each recipient it joins the pieces around
-the token (which sits on a line of its own between two quoted-printable soft line breaks,
-invisible once decoded), hashes the body and signs the headers.
+message). So ``IssueMail`` renders the HTML and text parts once with placeholders where the
+recipient's tokens go (unsubscribe and preference page), encodes the pieces between
+placeholders once, and keeps them already in DKIM's relaxed canonical form. For each recipient
+it joins the pieces around the tokens (each sits on a line of its own between two
+quoted-printable soft line breaks, invisible once decoded), hashes the body and signs the
+headers.
 """
 
 import binascii
@@ -25,10 +26,12 @@ from django.template.loader import render_to_string
 from .dkim import DkimSigner, body_hash, canonical_body
 from .models import Issue
 from .models.deliveries import Claimed
-from .tokens import bounce_signer, unsubscribe_signer
+from .tokens import bounce_signer, day_number, preferences_signer, unsubscribe_signer
 
-# Letters only: passes unchanged through template escaping, css-inline and quoted-printable.
+# Letters only: pass unchanged through template escaping, css-inline and quoted-printable.
 PLACEHOLDER = "gzrecipienttokenslot"
+PREFERENCES_PLACEHOLDER = "gzpreferencestokenslot"
+_SLOTS = re.compile(f"({PLACEHOLDER}|{PREFERENCES_PLACEHOLDER})")
 QP_LINE = 76  # RFC 2045 section 6.7: encoded lines at most 76 characters
 
 _WSP = re.compile(r"[ \t]+")
@@ -67,10 +70,12 @@ def _quoted_printable(text: str) -> bytes:
     return data
 
 
-def _part_pieces(content_type: str, text: str) -> list[bytes]:
-    """A MIME part cut where the recipient's token goes: the part is
-    ``token.join(pieces)``."""
-    segments = text.split(PLACEHOLDER)
+def _part_pieces(content_type: str, text: str) -> tuple[list[bytes], list[bool]]:
+    """A MIME part cut where the recipient's tokens go, and for each cut whether the
+    preference token (rather than the unsubscribe token) goes there."""
+    segments = _SLOTS.split(text)
+    slots = [slot == PREFERENCES_PLACEHOLDER for slot in segments[1::2]]
+    segments = segments[::2]
     head = (
         f"Content-Type: {content_type}; charset=utf-8\r\n"
         "Content-Transfer-Encoding: quoted-printable\r\n\r\n"
@@ -82,7 +87,7 @@ def _part_pieces(content_type: str, text: str) -> list[bytes]:
         after = b"=\r\n" if index < len(encoded) - 1 else b"\r\n"
         pieces.append(before + chunk + after)
     pieces[0] = head + pieces[0]
-    return pieces
+    return pieces, slots
 
 
 class IssueMail:
@@ -95,6 +100,7 @@ class IssueMail:
         self.signer = signer
         self.base_url = settings.GAZETTE_BASE_URL
         self._unsubscribe = unsubscribe_signer()
+        self._preferences = preferences_signer()
         self._bounce = bounce_signer()
         context = self.context()
         html = css_inline.inline(render_to_string("newsletters/issue_email.html", context))
@@ -102,14 +108,17 @@ class IssueMail:
         boundary = f"=_gazette_{secrets.token_hex(12)}"
         delimiter = f"--{boundary}\r\n".encode("ascii")
         slot = b"\x00"  # never in the encoded parts, which are ASCII text
+        text_pieces, text_slots = _part_pieces("text/plain", text)
+        html_pieces, html_slots = _part_pieces("text/html", html)
         body = (
             delimiter
-            + slot.join(_part_pieces("text/plain", text))
+            + slot.join(text_pieces)
             + delimiter
-            + slot.join(_part_pieces("text/html", html))
+            + slot.join(html_pieces)
             + f"--{boundary}--\r\n".encode("ascii")
         )
         self._pieces = body.split(slot)
+        self._preference_slots = text_slots + html_slots
         self._fixed_before = [
             (
                 "From",
@@ -130,7 +139,7 @@ class IssueMail:
         # so that threads building messages at once never see a half-updated pair
         # The pieces are built to be canonical already (no WSP runs, none at line ends);
         # check that once per issue instead of canonicalizing every message.
-        sample = self.body("sampletoken0")
+        sample = self.body("sampletoken0", "sampletoken1")
         self.body_is_canonical = canonical_body(sample) == sample
 
     def context(self) -> dict:
@@ -151,6 +160,8 @@ class IssueMail:
             "groups": groups,
             "web_url": f"{self.base_url}/newsletters/{newsletter.slug}/{issue.pk}/",
             "unsubscribe_url": f"{self.base_url}/newsletters/unsubscribe/{PLACEHOLDER}/",
+            "preferences_url": f"{self.base_url}/newsletters/preferences/"
+            f"{PREFERENCES_PLACEHOLDER}/",
             "support_url": self.base_url + support.specific.relative_path() if support else "",
             "mirrors": [mirror.address for mirror in Mirror.objects.filter(active=True)],
         }
@@ -162,8 +173,16 @@ class IssueMail:
             "url": article.canonical_url(),
         }
 
-    def body(self, token: str) -> bytes:
-        return token.encode("ascii").join(self._pieces)
+    def body(self, token: str, preferences_token: str = "") -> bytes:
+        """The body for a recipient: their unsubscribe token, and their preference token
+        (``tokens.preferences_token``) where the templates link the preference page."""
+        if not any(self._preference_slots):
+            return token.encode("ascii").join(self._pieces)
+        values = (token.encode("ascii"), preferences_token.encode("ascii"))
+        parts = [self._pieces[0]]
+        for is_preferences, piece in zip(self._preference_slots, self._pieces[1:], strict=True):
+            parts += (values[is_preferences], piece)
+        return b"".join(parts)
 
     def unsubscribe_token(self, subscriber_id: int) -> str:
         return self._unsubscribe.make(subscriber_id, self.newsletter.pk)
@@ -179,9 +198,13 @@ class IssueMail:
 
     def message(self, delivery: Claimed) -> Outgoing:
         token = self.unsubscribe_token(delivery.subscriber_id)
-        body = self.body(token)
-        domain = self.newsletter.list_id_domain
         second, date = self._now()
+        # The day it was made, in the preference link: it expires (preferences.read_link).
+        preferences = self._preferences.make(
+            delivery.subscriber_id, self.newsletter.pk, day_number(second)
+        )
+        body = self.body(token, preferences)
+        domain = self.newsletter.list_id_domain
         unsubscribe = (
             f" <{self.base_url}/newsletters/unsubscribe/{token}/>,\r\n"
             f" <mailto:unsubscribe+{token}@{domain}>"

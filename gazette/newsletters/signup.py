@@ -23,8 +23,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
 
-from .models import Issue, Newsletter, Subscriber, Subscription, Suppression
-from .tokens import unsubscribe_signer
+from .models import ErasedAddress, Issue, Newsletter, Subscriber, Subscription, Suppression
+from .tokens import preferences_token, unsubscribe_signer
 
 CONFIRM_SALT = "gazette.newsletters.confirm"
 ALLOWED_FETCH_SITES = {"same-origin", "none"}  # "none": typed or bookmarked, not a page
@@ -140,7 +140,12 @@ def sign_up(*, email: str, newsletters: list[Newsletter], source: str) -> None:
     callers: whether an address is subscribed is the reader's business alone."""
     if Suppression.objects.filter(email=email).exists():
         return
-    subscriber, _created = Subscriber.objects.get_or_create(email=email)
+    erased = ErasedAddress.objects.matching([email]).get(email)
+    if erased is not None and erased.refuses_signup:
+        return  # erased after bouncing or complaining: as good as suppressed
+    subscriber, _created = Subscriber.objects.get_or_create(
+        email=email, defaults={"language": _language()}
+    )
     if subscriber.status != Subscriber.Status.ACTIVE:
         return  # bounced or complained: mailing it again would harm our sending reputation
     now = timezone.now()
@@ -305,6 +310,8 @@ def send_welcome(*, subscriber, newsletters, language: str) -> None:
             newsletters=newsletters,
             context={
                 "base_url": settings.GAZETTE_BASE_URL,
+                "preferences_url": f"{settings.GAZETTE_BASE_URL}/newsletters/preferences/"
+                f"{preferences_token(subscriber.pk, newsletters[0].pk)}/",
                 "unsubscribe_links": [
                     (
                         newsletter.name,

@@ -1,6 +1,6 @@
 """Short signed tokens for links and addresses in newsletters: unsubscribe links (RFC 8058
-needs an opaque token, since the one-click POST carries no cookie) and VERP return paths
-(a bounce names the delivery it is about).
+needs an opaque token, since the one-click POST carries no cookie), links to the preference
+page, and VERP return paths (a bounce names the delivery it is about).
 
 A token is the ids in base 36 and a truncated HMAC-SHA256, joined by ``-``: only
 ``[0-9a-z-]``, so it survives mail systems that lower-case local parts, sits safely in a URL
@@ -11,6 +11,7 @@ It says which record, not who: the ids mean nothing without the database.
 import base64
 import hashlib
 import hmac
+import time
 
 from django.conf import settings
 
@@ -66,3 +67,21 @@ def unsubscribe_signer() -> TokenSigner:
 def bounce_signer() -> TokenSigner:
     """Tokens of (delivery id,), in the VERP return path."""
     return TokenSigner("bounce")
+
+
+def preferences_signer() -> TokenSigner:
+    """Tokens of (subscriber id, newsletter id, day issued), for the preference page. The
+    day (since 1970-01-01, UTC) lets the page refuse old links: unlike an unsubscribe, the
+    page shows and changes all of a reader's newsletters, and mails get forwarded."""
+    return TokenSigner("preferences")
+
+
+def day_number(seconds: float) -> int:
+    """The day (since 1970-01-01, UTC) a preference token is made on."""
+    return int(seconds) // 86400
+
+
+def preferences_token(subscriber_id: int, newsletter_id: int, *, now: float | None = None) -> str:
+    """A token for the preference page link, made today (or on the day of ``now``)."""
+    day = day_number(time.time() if now is None else now)
+    return preferences_signer().make(subscriber_id, newsletter_id, day)

@@ -11,4 +11,5 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("webhooks/ses/", webhooks.SESWebhook.as_view(), name="ses_webhook"),
     path("webhooks/postmark/", webhooks.PostmarkWebhook.as_view(), name="postmark_webhook"),
+    path("preferences/<str:token>/", views.preferences_view, name="preferences"),
 ]

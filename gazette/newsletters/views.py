@@ -1,6 +1,7 @@
 """The newsletters' public views: /newsletters/ and the signup POST (logic in signup.py),
-the confirmation link, and the unsubscribe link of every newsletter: a page reached from the
-mail body, and the RFC 8058 one-click POST that mail programs send from the List-Unsubscribe header.
+the confirmation link, the preference page (preferences.py), and the unsubscribe link of
+every newsletter: a page reached from the mail body, and the RFC 8058 one-click POST that mail
+programs send from the List-Unsubscribe header.
 
 The token in the address is the authority (the POST carries no cookie, and the reader has no
 account), so the view is exempt from CSRF checks. A GET only shows a button: link scanners
@@ -8,6 +9,9 @@ fetch every address in a message, and must never unsubscribe anyone. The POST an
 itself, never a redirect (RFC 8058 section 3.2), and is idempotent.
 """
 
+from functools import wraps
+
+from django.conf import settings
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
@@ -18,8 +22,8 @@ from wagtail.models import Site
 
 from gazette.clients import client_address
 
-from . import signup
-from .forms import SignupForm
+from . import preferences, signup
+from .forms import PreferencesForm, SignupForm
 from .models import Newsletter, Subscription
 from .tokens import unsubscribe_signer
 
@@ -148,3 +152,59 @@ def confirm_view(request, token: str):
             "confirmed": all(s.status == Subscription.Status.CONFIRMED for s in subscriptions),
         }
         return _page(request, "confirm.html", context)
+
+
+def no_referrer(view):
+    """The address holds the token: keep it out of the Referer of links on the page."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["Referrer-Policy"] = "no-referrer"
+        return response
+
+    return wrapped
+
+
+# The token in the address is the authority, as for unsubscribing: the reader has no account
+# and gets no cookie, and the page is never cached, so there is no CSRF cookie to check. A
+# post that the browser says came from another site is refused all the same (as on the
+# signup form): a page that had learnt someone's link must not act through their browser.
+# A GET only shows the form; link scanners fetch every address in a mail.
+@csrf_exempt
+@never_cache
+@no_referrer
+@require_http_methods(["GET", "POST"])
+def preferences_view(request, token: str):
+    from gazette.newsroom.models import NewsroomSettings
+
+    link = preferences.read_link(token)
+    if link is None:
+        return _page(request, "preferences.html", {"invalid": True}, status=404)
+    if link.expired:
+        context = {"expired": True, "days": settings.GAZETTE_PREFERENCES_LINK_DAYS}
+        return _page(request, "preferences.html", context, status=410)
+    subscriber, newsletter = link.subscriber, link.newsletter
+    with translation.override(subscriber.language or settings.LANGUAGE_CODE):
+        choices = preferences.choices(subscriber, newsletter)
+        context = {
+            "newsroom": NewsroomSettings.for_site(newsletter.site),
+            "subscriber": subscriber,
+            "choices": choices,
+            "refuses_mail": preferences.refuses_mail(subscriber),
+        }
+        if request.method == "GET":
+            return render(request, "newsletters/preferences.html", context)
+        if signup.is_cross_site(request):
+            context["cross_site"] = True
+            return render(request, "newsletters/preferences.html", context, status=403)
+        form = PreferencesForm(request.POST, newsletters=[item.newsletter for item in choices])
+        if not form.is_valid():
+            context["form"] = form  # nothing was changed; the boxes show what is stored
+            return render(request, "newsletters/preferences.html", context, status=400)
+        changes = preferences.update(
+            subscriber=subscriber, newsletter=newsletter, wanted=form.wanted()
+        )
+        context.update(saved=True, changes=changes)
+        context["choices"] = preferences.choices(subscriber, newsletter)
+        return render(request, "newsletters/preferences.html", context)

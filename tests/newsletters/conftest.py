@@ -62,6 +62,11 @@ def make_issue(newsletter: Newsletter, articles=(), **fields) -> Issue:
 
 
 @pytest.fixture
+def weekly(db) -> Newsletter:
+    return make_newsletter()
+
+
+@pytest.fixture
 def sink():
     server = Sink().start()
     yield server

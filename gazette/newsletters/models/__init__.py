@@ -1,10 +1,12 @@
 """The newsletter models, split by concern and re-exported here:
 ``lists`` (newsletters, subscribers, consent, suppressions), ``issues`` (what is sent),
-``deliveries`` (one record per issue and subscriber, which the sending engine works through)
-and ``bounces`` (bounce and complaint reports, complaint alerts)."""
+``deliveries`` (one record per issue and subscriber, which the sending engine works through),
+``bounces`` (bounce and complaint reports, complaint alerts) and ``erasure`` (the keyed
+hashes left of subscribers erased on request)."""
 
 from .bounces import BounceEvent, ComplaintAlert
 from .deliveries import Delivery, DeliveryQuerySet
+from .erasure import ErasedAddress
 from .issues import Issue, IssueArticle
 from .lists import (
     Newsletter,
@@ -20,6 +22,7 @@ __all__ = [
     "ComplaintAlert",
     "Delivery",
     "DeliveryQuerySet",
+    "ErasedAddress",
     "Issue",
     "IssueArticle",
     "Newsletter",

@@ -94,6 +94,14 @@ class Subscriber(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Given by an import (a signup asks for the address alone); erased with the subscriber.
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=12,
+        blank=True,
+        help_text=_("The language of the pages and mails this subscriber is shown, if known."),
+    )
 
     class Meta:
         verbose_name = _("subscriber")
