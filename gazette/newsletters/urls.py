@@ -1,12 +1,16 @@
 from django.urls import path
 
-from . import views
+from . import archive, views
 
 app_name = "newsletters"
 urlpatterns = [
     path("", views.newsletter_list, name="list"),
     path("signup/", views.signup_view, name="signup"),
     path("confirm/<str:token>/", views.confirm_view, name="confirm"),
-    path("<slug:slug>/latest/", views.latest_issue, name="latest"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    # The public archive (archive.py); newsletter slugs that would clash with the paths
+    # above are refused (Newsletter.clean).
+    path("<slug:slug>/", archive.archive_view, name="archive"),
+    path("<slug:slug>/latest/", archive.latest_view, name="latest"),
+    path("<slug:slug>/<int:issue_id>/", archive.issue_view, name="issue"),
 ]

@@ -3,7 +3,7 @@
 ``deliveries`` (one record per issue and subscriber, which the sending engine works through)."""
 
 from .deliveries import Delivery, DeliveryQuerySet
-from .issues import Issue, IssueArticle
+from .issues import Issue, IssueArticle, ProposedDraft
 from .lists import (
     Newsletter,
     Subscriber,
@@ -19,6 +19,7 @@ __all__ = [
     "Issue",
     "IssueArticle",
     "Newsletter",
+    "ProposedDraft",
     "Subscriber",
     "Subscription",
     "Suppression",
