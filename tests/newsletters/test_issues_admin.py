@@ -99,6 +99,10 @@ def test_editor_composes_an_issue_with_articles_in_order_and_kinds(editor, newsr
         ("Analysis", ["Printers face new fines"]),
     ]
     assert ModelLogEntry.objects.filter(object_id=str(issue.pk), action="wagtail.create").exists()
+    listing = editor.get(ISSUES).content.decode()
+    assert issue.subject in listing and f'href="{sending(issue)}"' in listing
+    edit = editor.get(f"{ISSUES}edit/{issue.pk}/").content.decode()
+    assert f'href="{sending(issue)}"' in edit  # "Preview, test and send"
 
 
 def test_a_bad_issue_form_says_what_to_fix_and_stores_nothing(editor, newsroom, weekly):

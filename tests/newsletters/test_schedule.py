@@ -282,3 +282,31 @@ def test_the_worker_sends_a_scheduled_issue_at_its_time_into_the_archive(
         output, _ = worker.communicate(timeout=60)
         sink.stop()
     assert worker.returncode == 0, output
+
+
+@pytest.mark.django_db
+def test_the_newsletter_command_goes_through_the_same_actions(newsroom, weekly_with_readers, sink):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    newsletter, _readers = weekly_with_readers
+    issue = make_issue(newsletter, [newsroom["lead"]])
+    out = StringIO()
+    call_command("newsletter", "schedule", str(issue.pk), stdout=out)
+    friday = timezone.localtime(default_send_at()).strftime("%Y-%m-%d %H:%M")
+    assert f"Issue {issue.pk}: Scheduled at {friday}" in out.getvalue()
+    with pytest.raises(CommandError, match="write the time as YYYY-MM-DD HH:MM"):
+        call_command("newsletter", "schedule", str(issue.pk), "--at", "Friday")
+    with pytest.raises(CommandError, match="That time has passed"):
+        call_command("newsletter", "schedule", str(issue.pk), "--at", "2020-01-03 08:00")
+    with pytest.raises(CommandError, match="This issue is scheduled: it cannot be paused"):
+        call_command("newsletter", "pause", str(issue.pk))
+
+    # `send` on a scheduled issue sends it now, from this process.
+    call_command("newsletter", "send", str(issue.pk), stdout=StringIO())
+    issue.refresh_from_db()
+    assert issue.status == Issue.Status.SENT and sink.count() == 5
+    assert history(issue) == ["schedule", "send_now", "sent"]
+    with pytest.raises(CommandError, match="has been sent already"):
+        call_command("newsletter", "send", str(issue.pk))
