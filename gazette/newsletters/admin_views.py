@@ -127,7 +127,7 @@ class SendingView(WagtailAdminTemplateMixin, TemplateView):
 
     template_name = "newsletters/admin/issue_sending.html"
     header_icon = "mail"
-    actions = ("schedule", "unschedule", "send_now", "pause", "resume", "test")
+    allowed_actions = ("schedule", "unschedule", "send_now", "pause", "resume", "test")
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(actions.EDIT):
@@ -153,12 +153,13 @@ class SendingView(WagtailAdminTemplateMixin, TemplateView):
         started = issue.status in (Issue.Status.SENDING, Issue.Status.PAUSED, Issue.Status.SENT)
         started = started or Delivery.objects.filter(issue=issue).exists()
         upcoming = issue.send_at if issue.send_at and issue.send_at > timezone.now() else None
+        queued = issue.status == Issue.Status.SCHEDULED and issue.queued_at is not None
         context = super().get_context_data(**kwargs)
         context.update(
             issue=issue,
             can_send=user.has_perm(actions.SEND),
             held=actions.held_explanation(issue),
-            queued=issue.status == Issue.Status.SCHEDULED and issue.queued_at is not None,
+            queued=queued,
             progress=progress(issue)
             if started or Delivery.objects.filter(issue=issue).exists()
             else None,
@@ -170,13 +171,13 @@ class SendingView(WagtailAdminTemplateMixin, TemplateView):
             html_url=reverse("wagtailsnippets_newsletters_issue:email", args=[issue.pk, "html"]),
             text_url=reverse("wagtailsnippets_newsletters_issue:email", args=[issue.pk, "text"]),
             web_path=f"/newsletters/{issue.newsletter.slug}/{issue.pk}/",
-            refresh=issue.status == Issue.Status.SENDING,
+            refresh=queued or issue.status == Issue.Status.SENDING,  # follow it as it goes
         )
         return context
 
     def post(self, request, *args, **kwargs):
         action = request.POST.get("action")
-        if action not in self.actions:
+        if action not in self.allowed_actions:
             messages.error(request, _("Unknown action."))
             return redirect(sending_url(self.issue))
         try:

@@ -129,16 +129,13 @@ def _issue_page(request, newsletter: Newsletter, issue: Issue):
 
     groups = issue.article_groups()
     record_shown(article for _label, articles in groups for article in articles)
-    newsroom = NewsroomSettings.for_request(request)
-    support = (issue.support_page or newsroom.support_page) if issue.support_block else None
-    support_path = page_path(support) if support is not None and support.live else ""
     context = {
         "issue": issue,
         "groups": [
             (label, [(article, page_path(article)) for article in articles])
             for label, articles in groups
         ],
-        "support_path": support_path,
+        "support_path": issue.support_path(NewsroomSettings.for_request(request)),
         "canonical_url": settings.GAZETTE_BASE_URL + issue_path(newsletter, issue),
     }
     return _page(request, "issue_page.html", newsletter, context)

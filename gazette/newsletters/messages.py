@@ -139,13 +139,11 @@ class IssueMail:
 
     def context(self) -> dict:
         from gazette.newsroom.models import NewsroomSettings
-        from gazette.newsroom.models.base import page_path
         from gazette.publishing.models import Mirror
 
         issue, newsletter = self.issue, self.newsletter
         newsroom = NewsroomSettings.for_site(newsletter.site)
-        support = (issue.support_page or newsroom.support_page) if issue.support_block else None
-        support_path = page_path(support) if support is not None and support.live else ""
+        support_path = issue.support_path(newsroom)
         groups = [
             (label, [self._teaser(article) for article in articles])
             for label, articles in issue.article_groups()

@@ -3,8 +3,6 @@ it a minute ahead, and a separate `gazette worker` sends it at its time to a rea
 on loopback; the issue then reads in the public archive."""
 
 import signal
-import time
-from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -12,29 +10,14 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from gazette.newsletters.models import Issue
+from tests.browser.test_editor_schedules import a_minute_ahead
 from tests.newsletters.conftest import make_newsletter, make_subscribers
 from tests.newsletters.sink import Sink
-from tests.workers import start_gazette
+from tests.workers import start_gazette, wait_for
 
 pytestmark = pytest.mark.browser
 
 SUBJECT = "The media law, a week on"
-
-
-def a_minute_ahead() -> str:
-    when = timezone.localtime() + timedelta(minutes=1)
-    if when.second > 40:  # leave time to press Schedule before that minute starts
-        when += timedelta(minutes=1)
-    return when.strftime("%Y-%m-%d %H:%M")
-
-
-def wait_for(condition, timeout: float = 180) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.5)
-    return False
 
 
 def test_editor_composes_tests_and_schedules_an_issue_that_goes_out(
@@ -97,7 +80,7 @@ def test_editor_composes_tests_and_schedules_an_issue_that_goes_out(
         assert issue.status == Issue.Status.SCHEDULED
         assert timezone.localtime(issue.send_at).strftime("%Y-%m-%d %H:%M") == send_at
 
-        assert wait_for(lambda: Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT)
+        assert wait_for(lambda: Issue.objects.get(pk=issue.pk).status == Issue.Status.SENT, 180)
         issue.refresh_from_db()
         assert timezone.localtime(issue.started_at).strftime("%Y-%m-%d %H:%M") >= send_at
         expected = {reader.email: 1 for reader in readers}

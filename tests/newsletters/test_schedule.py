@@ -3,7 +3,6 @@ time (with `gazette worker` running, as in production), and an issue whose time 
 the system was down waits for an editor instead of going out late."""
 
 import signal
-import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -18,7 +17,7 @@ from gazette.newsletters.scheduling import default_send_at, run_clock, start_due
 from gazette.newsletters.weekly import propose_weekly_drafts
 from gazette.publishing.store import PageStore
 from tests.factories import make_article
-from tests.workers import start_gazette
+from tests.workers import start_gazette, wait_for
 
 from .conftest import make_issue, make_newsletter, make_subscribers
 from .sink import Sink
@@ -238,15 +237,6 @@ def test_a_queued_issue_is_asked_for_again_only_after_a_while(
     with django_capture_on_commit_callbacks(execute=False) as again:
         assert start_due_issues() == ([issue], [])
     assert len(again) == 1
-
-
-def wait_for(condition, timeout: float = 120) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.3)
-    return False
 
 
 def test_the_worker_sends_a_scheduled_issue_at_its_time_into_the_archive(

@@ -157,6 +157,14 @@ class Issue(PreviewableMixin, ClusterableModel):
                 groups.setdefault(pick.effective_kind, []).append(pick.article)
         return [(kind.label, groups[kind.value]) for kind in ArticleKind if kind.value in groups]
 
+    def support_path(self, newsroom) -> str:
+        """The support block's link ('' for no block): the issue's own page or the
+        newsroom's (``newsroom``: its NewsroomSettings), if live."""
+        from gazette.newsroom.models.base import page_path
+
+        page = (self.support_page or newsroom.support_page) if self.support_block else None
+        return page_path(page) if page is not None and page.live else ""
+
     def unpublished_articles(self) -> list:
         return [pick.article for pick in self.picks() if not pick.article.live]
 
