@@ -405,3 +405,36 @@ GAZETTE_SIGNUP_MAIL_WINDOW = int(os.environ.get("GAZETTE_SIGNUP_MAIL_WINDOW", "9
 # and changes all of a reader's newsletters, and mails get forwarded; the unsubscribe link,
 # which touches one newsletter, works however old the mail is.
 GAZETTE_PREFERENCES_LINK_DAYS = int(os.environ.get("GAZETTE_PREFERENCES_LINK_DAYS", "90"))
+
+# Newsletter issues (gazette/newsletters/actions.py, scheduling.py, weekly.py). Times are in
+# the newsroom's time zone (TIME_ZONE, from GAZETTE_TIME_ZONE).
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+def env_weekday(name: str, default: str) -> int:
+    value = os.environ.get(name, default).strip().lower()
+    if value not in WEEKDAYS:
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a day of the week: use e.g. {default}."
+        )
+    return WEEKDAYS.index(value)
+
+
+def env_clock_time(name: str, default: str) -> tuple[int, int]:
+    value = os.environ.get(name, default).strip()
+    hours, _, minutes = value.partition(":")
+    if not (hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60):
+        raise ImproperlyConfigured(f"{name}={value!r} is not a time of day: use e.g. {default}.")
+    return int(hours), int(minutes)
+
+
+# The day the worker proposes a draft of the weekly issue from the week's articles.
+GAZETTE_NEWSLETTER_DRAFT_DAY = env_weekday("GAZETTE_NEWSLETTER_DRAFT_DAY", "thursday")
+# When the schedule form proposes to send: the next such day, at that time.
+GAZETTE_NEWSLETTER_SEND_DAY = env_weekday("GAZETTE_NEWSLETTER_SEND_DAY", "friday")
+GAZETTE_NEWSLETTER_SEND_TIME = env_clock_time("GAZETTE_NEWSLETTER_SEND_TIME", "08:00")
+# An issue not started within this many seconds of its time (the system was down) is held
+# for an editor instead of going out late.
+GAZETTE_NEWSLETTER_LATE_WINDOW = int(os.environ.get("GAZETTE_NEWSLETTER_LATE_WINDOW", "7200"))
+# Addresses a test send may go to besides staff users' own, e.g. a shared editors' mailbox.
+GAZETTE_NEWSLETTER_TEST_ADDRESSES = env_list("GAZETTE_NEWSLETTER_TEST_ADDRESSES")

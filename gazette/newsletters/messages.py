@@ -102,9 +102,8 @@ class IssueMail:
         self._unsubscribe = unsubscribe_signer()
         self._preferences = preferences_signer()
         self._bounce = bounce_signer()
-        context = self.context()
-        html = css_inline.inline(render_to_string("newsletters/issue_email.html", context))
-        text = render_to_string("newsletters/issue_email.txt", context)
+        # The two parts as rendered, before encoding: what the admin's preview shows.
+        self.html, self.text = html, text = self.render()
         boundary = f"=_gazette_{secrets.token_hex(12)}"
         delimiter = f"--{boundary}\r\n".encode("ascii")
         slot = b"\x00"  # never in the encoded parts, which are ASCII text
@@ -142,13 +141,18 @@ class IssueMail:
         sample = self.body("sampletoken0", "sampletoken1")
         self.body_is_canonical = canonical_body(sample) == sample
 
+    def render(self) -> tuple[str, str]:
+        context = self.context()
+        html = css_inline.inline(render_to_string("newsletters/issue_email.html", context))
+        return html, render_to_string("newsletters/issue_email.txt", context)
+
     def context(self) -> dict:
         from gazette.newsroom.models import NewsroomSettings
         from gazette.publishing.models import Mirror
 
         issue, newsletter = self.issue, self.newsletter
         newsroom = NewsroomSettings.for_site(newsletter.site)
-        support = newsroom.support_page
+        support_path = issue.support_path(newsroom)
         groups = [
             (label, [self._teaser(article) for article in articles])
             for label, articles in issue.article_groups()
@@ -162,7 +166,8 @@ class IssueMail:
             "unsubscribe_url": f"{self.base_url}/newsletters/unsubscribe/{PLACEHOLDER}/",
             "preferences_url": f"{self.base_url}/newsletters/preferences/"
             f"{PREFERENCES_PLACEHOLDER}/",
-            "support_url": self.base_url + support.specific.relative_path() if support else "",
+            "support_url": self.base_url + support_path if support_path else "",
+            "support_text": issue.support_text,
             "mirrors": [mirror.address for mirror in Mirror.objects.filter(active=True)],
         }
 
@@ -235,3 +240,15 @@ def new_message_id(domain: str) -> str:
     """A Message-ID for a delivery (RFC 5322 section 3.6.4): random, so it gives away
     neither the list's size nor the subscriber."""
     return f"<{secrets.token_hex(12)}@{domain}>"
+
+
+PREVIEW_TOKEN = "preview"  # noqa: S105 (not a secret: a dummy unsubscribe token)
+
+
+def preview_parts(issue: Issue) -> tuple[str, str]:
+    """(HTML, plain text) of an issue's email as a subscriber gets it, for the admin's
+    preview: the same rendering as a send, with a dummy unsubscribe token."""
+    mail = IssueMail(issue)
+    return mail.html.replace(PLACEHOLDER, PREVIEW_TOKEN), mail.text.replace(
+        PLACEHOLDER, PREVIEW_TOKEN
+    )

@@ -27,7 +27,7 @@ from django.db.models import Exists, Min, OuterRef
 from django.utils import timezone
 from django_tasks import task
 
-from . import bounces
+from . import actions, bounces
 from .dkim import DkimSigner, signer_from_settings
 from .messages import IssueMail, new_message_id
 from .models import BounceEvent, Delivery, Issue, Subscription, Suppression, is_plain_address
@@ -105,9 +105,11 @@ def finish_if_done(issue: Issue) -> bool:
     """Mark the issue sent when no delivery is left to send."""
     if Delivery.objects.filter(issue=issue).unfinished().exists():
         return False
-    Issue.objects.filter(pk=issue.pk, status=Issue.Status.SENDING).update(
+    moved = Issue.objects.filter(pk=issue.pk, status=Issue.Status.SENDING).update(
         status=Issue.Status.SENT, finished_at=timezone.now()
     )
+    if moved:  # this worker finished it: the others see it sent and stop
+        actions.finished(issue)
     return True
 
 
@@ -279,8 +281,12 @@ def send_issue(
 
 @task()
 def send_issue_task(issue_id: int) -> str:
-    """Run a send in a worker (`gazette worker`). Start several to share one send."""
-    return str(send_issue(Issue.objects.get(pk=issue_id)))
+    """Run a send in a worker (`gazette worker`). Start several to share one send. An issue
+    whose time passed long before a worker got to it is held for an editor instead."""
+    issue = Issue.objects.get(pk=issue_id)
+    if actions.hold_if_late(issue):
+        return f"Held: issue {issue_id} was due at {issue.send_at:%Y-%m-%d %H:%M %Z}."
+    return str(send_issue(issue))
 
 
 @dataclass

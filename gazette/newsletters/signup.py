@@ -106,8 +106,8 @@ def issue_path(newsletter: Newsletter, issue: Issue) -> str:
 
 def latest_issue_path(newsletter: Newsletter) -> str:
     """Where the box's Preview link goes ('' while no issue has gone out): a stable path
-    that redirects to the newest issue, so that stored pages need not be rendered again
-    every time an issue is sent."""
+    holding a copy of the newest issue (archive.py), so that stored pages need not be
+    rendered again every time an issue is sent."""
     if latest_issue(newsletter) is None:
         return ""
     return f"/newsletters/{newsletter.slug}/latest/"

@@ -12,8 +12,7 @@ itself, never a redirect (RFC 8058 section 3.2), and is idempotent.
 from functools import wraps
 
 from django.conf import settings
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import translation
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -24,7 +23,7 @@ from gazette.clients import client_address
 
 from . import preferences, signup
 from .forms import PreferencesForm, SignupForm
-from .models import Newsletter, Subscription
+from .models import Subscription
 from .tokens import unsubscribe_signer
 
 
@@ -55,7 +54,7 @@ def _site_newsletters(request):
     )
 
 
-def _privacy_path(request) -> str:
+def privacy_path(request) -> str:
     from gazette.newsroom.models import NewsroomSettings
 
     newsroom = NewsroomSettings.for_request(request)
@@ -80,22 +79,9 @@ def newsletter_list(request):
         "newsletters": newsletters,
         "chosen": [newsletter.slug for newsletter in newsletters[:1]],
         "source": request.path,
-        "privacy_path": _privacy_path(request),
+        "privacy_path": privacy_path(request),
     }
     return _page(request, "newsletter_list.html", context)
-
-
-@never_cache
-@require_GET
-def latest_issue(request, slug: str):
-    """The Preview link of the signup box: the newsletter's newest sent issue. A relative
-    redirect, so that it stays on the host (mirror, onion) the reader came from."""
-    site = Site.find_for_request(request) or Site.objects.get(is_default_site=True)
-    newsletter = get_object_or_404(Newsletter, site=site, slug=slug)
-    issue = signup.latest_issue(newsletter)
-    if issue is None:
-        raise Http404
-    return HttpResponseRedirect(signup.issue_path(newsletter, issue))
 
 
 # No CSRF cookie exists on cached pages; `is_cross_site` is the check instead (signup.py).
@@ -122,7 +108,7 @@ def signup_view(request):
                 "newsletters": newsletters,
                 "chosen": request.POST.getlist("newsletters"),
                 "source": form.cleaned_data.get("source", ""),
-                "privacy_path": _privacy_path(request),
+                "privacy_path": privacy_path(request),
             }
             return _page(request, "newsletter_list.html", context, status=400)
         signup.sign_up(

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from django.db.models import Count
 from django.utils import translation
 
+from gazette.newsletters.archive import archive_paths
 from gazette.newsroom.models import (
     ArticleByline,
     ArticlePage,
@@ -106,6 +107,7 @@ def site_paths() -> Iterator[str]:
             yield from tag_paths(home)
             yield from author_paths(home)
     yield from sitemaps.sitemap_paths()
+    yield from archive_paths()
 
 
 def first_paths_for_article(article: ArticlePage) -> list[str]:

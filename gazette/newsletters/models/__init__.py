@@ -7,7 +7,7 @@ hashes left of subscribers erased on request)."""
 from .bounces import BounceEvent, ComplaintAlert
 from .deliveries import Delivery, DeliveryQuerySet
 from .erasure import ErasedAddress
-from .issues import Issue, IssueArticle
+from .issues import Issue, IssueArticle, ProposedDraft
 from .lists import (
     Newsletter,
     Subscriber,
@@ -26,6 +26,7 @@ __all__ = [
     "Issue",
     "IssueArticle",
     "Newsletter",
+    "ProposedDraft",
     "Subscriber",
     "Subscription",
     "Suppression",

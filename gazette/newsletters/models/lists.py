@@ -75,6 +75,14 @@ class Newsletter(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # Paths under /newsletters/ that are not a newsletter's archive (see urls.py).
+    RESERVED_SLUGS = {"signup", "confirm", "unsubscribe", "preferences", "webhooks"}
+
+    def clean(self) -> None:
+        if self.slug in self.RESERVED_SLUGS:
+            message = _("“%(slug)s” names a page of its own: choose another slug.")
+            raise ValidationError({"slug": message % {"slug": self.slug}})
+
     @property
     def list_id(self) -> str:
         """RFC 2919: a stable, globally unique name for the list."""

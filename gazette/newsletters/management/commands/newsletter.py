@@ -1,7 +1,8 @@
 """`gazette newsletter send ISSUE_ID` sends an issue from this process (run it on several
 machines to share one send); `gazette newsletter status ISSUE_ID` shows how far it is;
-`pause` and `resume` stop and release a send; `bounces` records the bounces in the bounce
-mailbox (mailbox.py).
+`schedule` sets its time; `pause` and `resume` stop and release a send (each state change
+goes through ``gazette.newsletters.actions``, as the admin's buttons do); `bounces` records
+the bounces in the bounce mailbox (mailbox.py).
 
 `import FILE.csv --newsletter SLUG` and `export [FILE]` move the list in and out as CSV;
 `export --email EMAIL` prints what is stored about one subscriber, and `erase EMAIL` erases
@@ -14,17 +15,20 @@ import signal
 import sys
 import time
 from contextlib import contextmanager
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
-from gazette.newsletters import subscribers
+from gazette.newsletters import actions, subscribers
 from gazette.newsletters.mailbox import process_mailbox
 from gazette.newsletters.models import Issue, Newsletter
+from gazette.newsletters.scheduling import default_send_at
 from gazette.newsletters.sending import SendOptions, progress, send_issue
 
-ISSUE_ACTIONS = ("send", "status", "pause", "resume")
+ISSUE_ACTIONS = ("send", "status", "pause", "resume", "schedule")
 
 
 class Command(BaseCommand):
@@ -39,13 +43,18 @@ class Command(BaseCommand):
         status.add_argument("issue_id", type=int)
         pause = sub.add_parser("pause", help="Stop a send; workers finish the chunk in hand.")
         pause.add_argument("issue_id", type=int)
-        resume = sub.add_parser("resume", help="Let a paused send go on (then run send).")
+        resume = sub.add_parser("resume", help="Let a paused send go on (a worker takes it).")
         resume.add_argument("issue_id", type=int)
         bounces = sub.add_parser(
             "bounces", help="Record the bounces in the bounce mailbox, and delete them there."
         )
         bounces.add_argument(
             "--mailbox", help="A Maildir or mbox (default: GAZETTE_NEWSLETTER_BOUNCE_MAILBOX)."
+        )
+        schedule = sub.add_parser("schedule", help="Send an issue at a time (default: Friday).")
+        schedule.add_argument("issue_id", type=int)
+        schedule.add_argument(
+            "--at", help="YYYY-MM-DD HH:MM in the newsroom's time zone (default: the next send day)"
         )
 
         imports = sub.add_parser(
@@ -195,15 +204,27 @@ class Command(BaseCommand):
             self.stdout.write(f"{issue.subject} ({issue.newsletter}): {issue.get_status_display()}")
             self.stdout.write(str(progress(issue)))
             return
-        if action in ("pause", "resume"):
-            if not getattr(issue, action)():
-                raise CommandError(f"Issue {issue_id} is {issue.get_status_display().lower()}.")
-            self.stdout.write(f"Issue {issue_id}: {issue.get_status_display()}")
-            return
-        if issue.status == Issue.Status.SENT:
-            raise CommandError(f"Issue {issue_id} has been sent already.")
-        if issue.status == Issue.Status.PAUSED:
-            raise CommandError(f"Issue {issue_id} is paused: resume it first.")
+        try:
+            if action in ("pause", "resume", "schedule"):
+                if action == "schedule":
+                    actions.schedule(issue, user=None, send_at=self._when(options["at"]))
+                else:
+                    getattr(actions, action)(issue, user=None)
+                issue.refresh_from_db()
+                when = f" at {timezone.localtime(issue.send_at):%Y-%m-%d %H:%M %Z}"
+                self.stdout.write(
+                    f"Issue {issue_id}: {issue.get_status_display()}"
+                    + (when if issue.status == Issue.Status.SCHEDULED else "")
+                )
+                return
+            if issue.status == Issue.Status.SENT:
+                raise CommandError(f"Issue {issue_id} has been sent already.")
+            if issue.status == Issue.Status.PAUSED:
+                raise CommandError(f"Issue {issue_id} is paused: resume it first.")
+            if issue.status in actions.STARTABLE:
+                actions.send_now(issue, user=None, enqueue=False)
+        except actions.Refused as refusal:
+            raise CommandError(f"Issue {issue_id}: {refusal}") from None
         overrides = {"batch_size": options["batch_size"]} if options["batch_size"] else {}
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
@@ -220,6 +241,16 @@ class Command(BaseCommand):
         self.stdout.write(str(result))
         if stopping:
             raise CommandError("Stopped; run the command again to go on.")
+
+    @staticmethod
+    def _when(text: str | None) -> datetime:
+        if not text:
+            return default_send_at()
+        try:
+            naive = datetime.strptime(text, "%Y-%m-%d %H:%M")  # noqa: DTZ007 (made aware next)
+            return timezone.make_aware(naive)
+        except ValueError:
+            raise CommandError(f"--at {text!r}: write the time as YYYY-MM-DD HH:MM.") from None
 
     def _show(self, issue: Issue, *, force: bool = False) -> None:
         """A progress bar, redrawn at most every two seconds (counting costs a query), with

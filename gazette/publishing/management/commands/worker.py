@@ -1,4 +1,5 @@
-"""`gazette worker`: runs queued tasks, and a clock that publishes scheduled pages on time.
+"""`gazette worker`: runs queued tasks, and a clock that publishes scheduled pages and starts
+scheduled newsletter issues on time.
 
 Without REDIS_URL the queue is the database (django-tasks-db's worker); with it, RQ. Any number
 of workers may run on any number of machines: the clock's job takes a lock, so it runs once.
@@ -12,29 +13,36 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from gazette.newsletters.scheduling import run_clock as run_newsletter_clock
 from gazette.publishing.scheduling import publish_due_pages
 
 logger = logging.getLogger(__name__)
 
 
+# What the clock does each round: publish scheduled pages; propose weekly newsletter drafts
+# and start the issues whose time has come.
+CLOCK_JOBS = (publish_due_pages, run_newsletter_clock)
+
+
 def run_clock(stop: threading.Event, interval: int) -> None:
     while not stop.wait(interval):
-        try:
-            publish_due_pages()
-        except Exception:  # a failed round must not stop the clock; the next one retries
-            logger.exception("Scheduled publishing failed; retrying in %s s", interval)
-        finally:
-            close_old_connections()
+        for job in CLOCK_JOBS:
+            try:
+                job()
+            except Exception:  # a failed round must not stop the clock; the next one retries
+                logger.exception("%s failed; retrying in %s s", job.__module__, interval)
+            finally:
+                close_old_connections()
 
 
 class Command(BaseCommand):
-    help = "Run background tasks and publish scheduled pages when they are due."
+    help = "Run background tasks; publish scheduled pages and start issues when they are due."
 
     def add_arguments(self, parser):
         parser.add_argument(
             "--no-clock",
             action="store_true",
-            help="Do not publish scheduled pages from this worker (another one does).",
+            help="Do not run the clock (scheduled pages and issues) here: another worker does.",
         )
         parser.add_argument(
             "--burst", action="store_true", help="Run the tasks already queued, then exit."
