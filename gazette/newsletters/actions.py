@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from wagtail.log_actions import log
 
 from .archive import issue_sent
@@ -49,6 +50,9 @@ def _local(moment: datetime) -> str:
 
 
 def _state_refusal(issue: Issue, doing: str) -> Refused:
+    """``doing`` ends the sentence; its words carry the context "it cannot be" so that they
+    may take the form the sentence needs (Russian: an infinitive) without changing
+    Wagtail's own "scheduled", a page's state."""
     issue.refresh_from_db(fields=["status"])
     return Refused(
         _("This issue is %(status)s: it cannot be %(doing)s.")
@@ -79,7 +83,7 @@ def schedule(issue: Issue, *, user, send_at: datetime) -> None:
         status=Issue.Status.SCHEDULED, send_at=send_at, queued_at=None, held_at=None
     )
     if not moved:
-        raise _state_refusal(issue, _("scheduled"))
+        raise _state_refusal(issue, pgettext("it cannot be", "scheduled"))
     issue.refresh_from_db()
     _log(issue, "schedule", user, send_at=send_at.isoformat())
 
@@ -91,7 +95,7 @@ def unschedule(issue: Issue, *, user) -> None:
         pk=issue.pk, status=Issue.Status.SCHEDULED, queued_at__isnull=True
     ).update(status=Issue.Status.DRAFT)
     if not moved:
-        raise _state_refusal(issue, _("taken back to a draft"))
+        raise _state_refusal(issue, pgettext("it cannot be", "taken back to a draft"))
     issue.refresh_from_db()
     _log(issue, "unschedule", user)
 
@@ -106,7 +110,7 @@ def send_now(issue: Issue, *, user, enqueue: bool = True) -> None:
         status=Issue.Status.SCHEDULED, send_at=now, queued_at=now, held_at=None
     )
     if not moved:
-        raise _state_refusal(issue, _("sent now"))
+        raise _state_refusal(issue, pgettext("it cannot be", "sent now"))
     issue.refresh_from_db()
     _log(issue, "send_now", user)
     if enqueue:
@@ -157,7 +161,7 @@ def held_explanation(issue: Issue) -> str:
 def pause(issue: Issue, *, user) -> None:
     _check(user, SEND)
     if not issue.pause():
-        raise _state_refusal(issue, _("paused"))
+        raise _state_refusal(issue, pgettext("it cannot be", "paused"))
     _log(issue, "pause", user)
 
 
@@ -165,7 +169,7 @@ def resume(issue: Issue, *, user, enqueue: bool = True) -> None:
     """Let the send go on; a worker takes it up (``enqueue=False``: the caller sends)."""
     _check(user, SEND)
     if not issue.resume():
-        raise _state_refusal(issue, _("resumed"))
+        raise _state_refusal(issue, pgettext("it cannot be", "resumed"))
     _log(issue, "resume", user)
     if enqueue:
         _enqueue_send(issue)

@@ -18,6 +18,7 @@ from django.db import models
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
@@ -169,10 +170,11 @@ class Issue(PreviewableMixin, ClusterableModel):
         return [pick.article for pick in self.picks() if not pick.article.live]
 
     # The admin's preview (Wagtail's preview panel and the issue's sending page): the email
-    # exactly as the sending engine renders it.
+    # exactly as the sending engine renders it. ("Email" has a context: Wagtail's own
+    # "Email" is an address, which some languages name with another word.)
     @property
     def preview_modes(self):
-        return [("html", _("Email")), ("text", _("Plain text"))]
+        return [("html", pgettext_lazy("preview mode", "Email")), ("text", _("Plain text"))]
 
     @property
     def default_preview_mode(self) -> str:
