@@ -54,6 +54,7 @@ class Mirror(models.Model):
     class Meta:
         ordering = ["sort_order", "pk"]
         verbose_name = _("mirror")
+        verbose_name_plural = _("mirrors")
 
     def __str__(self) -> str:
         return self.address

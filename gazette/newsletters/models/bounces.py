@@ -83,6 +83,7 @@ class ComplaintAlert(models.Model):
             models.UniqueConstraint(fields=["issue", "level"], name="complaint_alert_once")
         ]
         verbose_name = _("complaint alert")
+        verbose_name_plural = _("complaint alerts")
 
     def __str__(self) -> str:
         return f"{self.issue}: {self.get_level_display()} ({self.rate:.2%})"

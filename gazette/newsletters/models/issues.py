@@ -108,6 +108,7 @@ class Issue(PreviewableMixin, ClusterableModel):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = _("issue")
+        verbose_name_plural = _("issues")
         permissions = [("send_issue", _("Can schedule, send and pause issues"))]
 
     def __str__(self) -> str:
@@ -209,6 +210,7 @@ class IssueArticle(Orderable):
 
     class Meta(Orderable.Meta):
         verbose_name = _("article in an issue")
+        verbose_name_plural = _("articles in an issue")
 
     @property
     def effective_kind(self) -> str:

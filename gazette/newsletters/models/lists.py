@@ -71,6 +71,7 @@ class Newsletter(models.Model):
             models.UniqueConstraint(fields=["site", "slug"], name="newsletter_slug_per_site")
         ]
         verbose_name = _("newsletter")
+        verbose_name_plural = _("newsletters")
 
     def __str__(self) -> str:
         return self.name
@@ -113,6 +114,7 @@ class Subscriber(models.Model):
 
     class Meta:
         verbose_name = _("subscriber")
+        verbose_name_plural = _("subscribers")
 
     def __str__(self) -> str:
         return self.email
@@ -163,6 +165,7 @@ class Subscription(models.Model):
         ]
         indexes = [models.Index(fields=["newsletter", "status", "subscriber"])]
         verbose_name = _("subscription")
+        verbose_name_plural = _("subscriptions")
 
     def __str__(self) -> str:
         return f"{self.subscriber} → {self.newsletter}"

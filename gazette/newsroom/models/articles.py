@@ -172,6 +172,7 @@ class ArticlePage(ReaderPage):
 
     class Meta:
         verbose_name = _("article")
+        verbose_name_plural = _("articles")
 
     @cached_property
     def authors(self):

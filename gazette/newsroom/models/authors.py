@@ -23,6 +23,7 @@ class Author(TranslatableMixin, index.Indexed, models.Model):
 
     class Meta(TranslatableMixin.Meta):
         verbose_name = _("author")
+        verbose_name_plural = _("authors")
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["locale", "slug"], name="author_slug_per_locale")

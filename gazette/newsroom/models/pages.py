@@ -79,6 +79,7 @@ class HomePage(RoutablePageMixin, ReaderPage):
 
     class Meta:
         verbose_name = _("home page")
+        verbose_name_plural = _("home pages")
 
     def sections(self):
         return SectionPage.objects.child_of(self).live().public().in_menu()
@@ -183,6 +184,7 @@ class SectionPage(RoutablePageMixin, ReaderPage):
 
     class Meta:
         verbose_name = _("section")
+        verbose_name_plural = _("sections")
 
     def meta_description(self) -> str:
         return self.search_description or self.intro
@@ -214,3 +216,4 @@ class StandardPage(ReaderPage):
 
     class Meta:
         verbose_name = _("plain page")
+        verbose_name_plural = _("plain pages")

@@ -46,3 +46,4 @@ class NewsroomSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = _("newsroom")
+        verbose_name_plural = _("newsroom settings")
