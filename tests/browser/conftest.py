@@ -55,3 +55,12 @@ def screenshot():
         return path
 
     return save
+
+
+def sign_in(page, base_url: str, username: str, password: str) -> None:
+    """Sign in to the admin through its form, as staff do."""
+    page.goto(base_url + "/admin/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(base_url + "/admin/")

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from gazette.newsroom.models import ArticlePage
+from tests.browser.conftest import sign_in
 from tests.workers import start_gazette
 
 pytestmark = pytest.mark.browser
@@ -33,11 +34,7 @@ def test_editor_schedules_an_article_that_then_appears_by_itself(
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/admin/")
-        page.fill("#id_username", "editor")
-        page.fill("#id_password", "correct horse 42")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(live_server.url + "/admin/")
+        sign_in(page, live_server.url, "editor", "correct horse 42")
 
         page.goto(f"{live_server.url}/admin/pages/{committed_newsroom['news'].pk}/")
         page.get_by_role("link", name="Add child page").first.click()

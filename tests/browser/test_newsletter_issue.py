@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from gazette.newsletters.models import Issue
+from tests.browser.conftest import sign_in
 from tests.browser.test_editor_schedules import a_minute_ahead
 from tests.newsletters.conftest import make_newsletter, make_subscribers
 from tests.newsletters.sink import Sink
@@ -39,11 +40,7 @@ def test_editor_composes_tests_and_schedules_an_issue_that_goes_out(
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
-        page.goto(live_server.url + "/admin/")
-        page.fill("#id_username", "editor")
-        page.fill("#id_password", "correct horse 42")
-        page.get_by_role("button", name="Sign in").click()
-        page.wait_for_url(live_server.url + "/admin/")
+        sign_in(page, live_server.url, "editor", "correct horse 42")
 
         # Compose: subject, introduction, one article picked with the page chooser.
         page.get_by_role("link", name="Newsletter issues").click()
