@@ -21,7 +21,7 @@ from django.utils.translation import pgettext
 from wagtail.log_actions import log
 
 from .archive import issue_sent
-from .dkim import signer_from_settings
+from .dkim import signer_for
 from .messages import IssueMail, new_message_id
 from .models import Issue, normalise_email
 from .models.deliveries import Claimed
@@ -234,16 +234,16 @@ def send_test(issue: Issue, *, user, addresses: list[str]) -> list[TrialResult]:
         raise Refused(_("Give at least one address to send the test to."))
     copy = Issue.objects.get(pk=issue.pk)
     copy.subject = _("[Test] %(subject)s") % {"subject": issue.subject}
-    mail = IssueMail(copy, signer=signer_from_settings())
     domain = issue.newsletter.list_id_domain
-    messages = [
-        replace(
-            mail.message(Claimed(0, 0, address, new_message_id(domain), 0, False)),
-            delivery_id=number,
-        )
-        for number, address in enumerate(addresses)
-    ]
     with transport_from_settings() as transport:
+        mail = IssueMail(copy, signer=signer_for(transport))
+        messages = [
+            replace(
+                mail.message(Claimed(0, 0, address, new_message_id(domain), 0, False)),
+                delivery_id=number,
+            )
+            for number, address in enumerate(addresses)
+        ]
         results = transport.submit(messages).result(timeout=120)
     outcome = [
         TrialResult(addresses[result.delivery_id], result.outcome == Outcome.SENT, result.response)

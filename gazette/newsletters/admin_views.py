@@ -160,9 +160,7 @@ class SendingView(WagtailAdminTemplateMixin, TemplateView):
             can_send=user.has_perm(actions.SEND),
             held=actions.held_explanation(issue),
             queued=queued,
-            progress=progress(issue)
-            if started or Delivery.objects.filter(issue=issue).exists()
-            else None,
+            progress=progress(issue) if started else None,
             schedule_form=schedule_form
             or ScheduleForm(initial={"send_at": upcoming or default_send_at()}),
             trial_form=trial_form
@@ -170,7 +168,7 @@ class SendingView(WagtailAdminTemplateMixin, TemplateView):
             edit_url=reverse("wagtailsnippets_newsletters_issue:edit", args=[quote(issue.pk)]),
             html_url=reverse("wagtailsnippets_newsletters_issue:email", args=[issue.pk, "html"]),
             text_url=reverse("wagtailsnippets_newsletters_issue:email", args=[issue.pk, "text"]),
-            web_path=f"/newsletters/{issue.newsletter.slug}/{issue.pk}/",
+            web_path=issue.newsletter.issue_path(issue),
             refresh=queued or issue.status == Issue.Status.SENDING,  # follow it as it goes
         )
         return context

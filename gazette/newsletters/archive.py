@@ -21,34 +21,19 @@ from wagtail.models import Site
 from gazette.publishing.dependencies import record_shown
 
 from .models import Issue, Newsletter
-from .signup import issue_path, latest_issue, site_newsletters
-
-
-def archive_path(newsletter: Newsletter) -> str:
-    return f"/newsletters/{newsletter.slug}/"
-
-
-def latest_path(newsletter: Newsletter) -> str:
-    return f"/newsletters/{newsletter.slug}/latest/"
-
-
-def sent_issues(newsletter: Newsletter):
-    """Newest first (``signup.latest_issue`` is the first of these)."""
-    return Issue.objects.filter(newsletter=newsletter, status=Issue.Status.SENT).order_by(
-        "-finished_at", "-pk"
-    )
+from .signup import site_newsletters
 
 
 def archive_paths() -> Iterator[str]:
     """Every path of the archive, for the page store."""
     newsletters = Newsletter.objects.order_by("pk")
     for newsletter in newsletters:
-        yield archive_path(newsletter)
-        issues = list(sent_issues(newsletter).only("pk"))
+        yield newsletter.archive_path()
+        issues = list(newsletter.sent_issues().only("pk"))
         if issues:
-            yield latest_path(newsletter)
+            yield newsletter.latest_path()
         for issue in issues:
-            yield issue_path(newsletter, issue)
+            yield newsletter.issue_path(issue)
 
 
 def issue_sent(issue: Issue) -> None:
@@ -58,10 +43,10 @@ def issue_sent(issue: Issue) -> None:
     from gazette.publishing.building import schedule_render, schedule_site_build
 
     newsletter = issue.newsletter
-    paths = [archive_path(newsletter), latest_path(newsletter), issue_path(newsletter, issue)]
+    paths = [newsletter.archive_path(), newsletter.latest_path(), newsletter.issue_path(issue)]
     schedule_render(paths)
     boxed = site_newsletters(newsletter.site_id)[:1]
-    first = sent_issues(newsletter).count() == 1
+    first = newsletter.sent_issues().count() == 1
     if first and boxed and boxed[0].pk == newsletter.pk:
         schedule_site_build()
 
@@ -82,7 +67,7 @@ def _page(request, template: str, newsletter: Newsletter, context: dict):
     context = {
         "newsroom": NewsroomSettings.for_request(request),
         "newsletter": newsletter,
-        "archive_path": archive_path(newsletter),
+        "archive_path": newsletter.archive_path(),
         # The signup form, for the newsletter shown.
         "newsletters": site_newsletters(newsletter.site_id),
         "chosen": [newsletter.slug],
@@ -96,10 +81,10 @@ def _page(request, template: str, newsletter: Newsletter, context: dict):
 @require_GET
 def archive_view(request, slug: str):
     newsletter = _newsletter(request, slug)
-    issues = list(sent_issues(newsletter).only("pk", "subject", "started_at", "finished_at"))
+    issues = newsletter.sent_issues().only("pk", "subject", "started_at", "finished_at")
     context = {
-        "issues": [(issue, issue_path(newsletter, issue)) for issue in issues],
-        "canonical_url": settings.GAZETTE_BASE_URL + archive_path(newsletter),
+        "issues": [(issue, newsletter.issue_path(issue)) for issue in issues],
+        "canonical_url": settings.GAZETTE_BASE_URL + newsletter.archive_path(),
     }
     return _page(request, "issue_archive.html", newsletter, context)
 
@@ -107,7 +92,7 @@ def archive_view(request, slug: str):
 @require_GET
 def issue_view(request, slug: str, issue_id: int):
     newsletter = _newsletter(request, slug)
-    issue = get_object_or_404(sent_issues(newsletter), pk=issue_id)
+    issue = get_object_or_404(newsletter.sent_issues(), pk=issue_id)
     return _issue_page(request, newsletter, issue)
 
 
@@ -116,10 +101,9 @@ def latest_view(request, slug: str):
     """The newest issue, under a path that stays the same from one issue to the next; its
     canonical link names the issue's own path."""
     newsletter = _newsletter(request, slug)
-    issue = latest_issue(newsletter)
+    issue = newsletter.sent_issues().first()
     if issue is None:
         raise Http404
-    issue = Issue.objects.get(pk=issue.pk)
     return _issue_page(request, newsletter, issue)
 
 
@@ -136,6 +120,6 @@ def _issue_page(request, newsletter: Newsletter, issue: Issue):
             for label, articles in groups
         ],
         "support_path": issue.support_path(NewsroomSettings.for_request(request)),
-        "canonical_url": settings.GAZETTE_BASE_URL + issue_path(newsletter, issue),
+        "canonical_url": settings.GAZETTE_BASE_URL + newsletter.issue_path(issue),
     }
     return _page(request, "issue_page.html", newsletter, context)

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
+from . import actions
 from .models import (
     BounceEvent,
     ComplaintAlert,
@@ -45,9 +46,6 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 Kind = BounceEvent.Kind
-
-# Staff who may edit issues are the ones told about complaints.
-NEWSLETTER_PERMISSION = "newsletters.change_issue"
 
 
 def record_event(
@@ -97,7 +95,9 @@ def _delivery(delivery_id: int | None, provider_message_id: str) -> Delivery | N
     if delivery_id is not None:
         return deliveries.filter(pk=delivery_id).first()
     if provider_message_id:
-        return deliveries.filter(provider_message_id=provider_message_id).first()
+        # Excluding '' as the partial index does lets SQLite use it.
+        matching = deliveries.filter(provider_message_id=provider_message_id)
+        return matching.exclude(provider_message_id="").first()
     return None
 
 
@@ -138,7 +138,7 @@ def soft_bounce_score(email: str, *, now: datetime | None = None) -> float:
 
 
 def _complaint(event: BounceEvent) -> None:
-    _suppress(event.email, Suppression.Reason.COMPLAINT, event.detail)
+    _suppress_address(event.email, Suppression.Reason.COMPLAINT, event.detail)
     Subscriber.objects.filter(email=event.email).update(status=Subscriber.Status.COMPLAINED)
     # Whatever newsletter they complained about, the suppression stops them all: say so
     # in their subscriptions too.
@@ -150,9 +150,18 @@ def _complaint(event: BounceEvent) -> None:
 
 
 def _suppress(email: str, reason: str, detail: str) -> None:
-    Suppression.add(email, reason=reason, detail=detail)
+    _suppress_address(email, reason, detail)
     Subscriber.objects.filter(email=email, status=Subscriber.Status.ACTIVE).update(
         status=Subscriber.Status.BOUNCED
+    )
+
+
+def _suppress_address(email: str, reason: str, detail: str) -> None:
+    """``email`` as ``record_event`` keeps it (normalised where it could be): not through
+    ``Suppression.add``, which would refuse an address it cannot normalise, one a server
+    did bounce all the same."""
+    Suppression.objects.get_or_create(
+        email=email, defaults={"reason": reason, "detail": detail[:500]}
     )
 
 
@@ -169,8 +178,21 @@ def check_complaint_rate(issue: Issue) -> str | None:
     )
     if not complaints:
         return None
-    delivered = Delivery.objects.filter(issue=issue, status=Delivery.Status.SENT).count()
-    if delivered < max(settings.GAZETTE_NEWSLETTER_COMPLAINT_MIN_DELIVERED, 1):
+    floor = max(settings.GAZETTE_NEWSLETTER_COMPLAINT_MIN_DELIVERED, 1)
+    sent = Delivery.objects.filter(issue=issue, status=Delivery.Status.SENT)
+    threshold = min(
+        settings.GAZETTE_NEWSLETTER_COMPLAINT_WARN, settings.GAZETTE_NEWSLETTER_COMPLAINT_PAUSE
+    )
+    if threshold > 0:
+        # Past this many delivered messages the rate is under both thresholds: counting a
+        # million deliveries after every batch would tell nothing more.
+        limit = max(floor, int(complaints / threshold)) + 1
+        delivered = sent[:limit].count()
+        if delivered == limit:
+            return None
+    else:
+        delivered = sent.count()
+    if delivered < floor:
         return None
     rate = complaints / delivered
     if rate > settings.GAZETTE_NEWSLETTER_COMPLAINT_PAUSE:
@@ -184,7 +206,7 @@ def check_complaint_rate(issue: Issue) -> str | None:
             issue=issue, level=level, defaults={"complaints": complaints, "delivered": delivered}
         )
         if created:
-            paused = level == ComplaintAlert.Level.PAUSED and issue.pause()
+            paused = level == ComplaintAlert.Level.PAUSED and _pause(issue)
             logger.warning(
                 "Issue %s (%s): %d complaints in %d delivered messages (%.2f%%)%s",
                 issue.pk,
@@ -198,9 +220,19 @@ def check_complaint_rate(issue: Issue) -> str | None:
     return level
 
 
+def _pause(issue: Issue) -> bool:
+    """Pause the send as an editor's button does (with its entry in the issue's history);
+    False if it was not sending."""
+    try:
+        actions.pause(issue, user=None)
+    except actions.Refused:
+        return False
+    return True
+
+
 def newsletter_staff() -> list[str]:
-    """The addresses of active staff who may edit issues."""
-    users = get_user_model().objects.with_perm(NEWSLETTER_PERMISSION, is_active=True)
+    """The addresses of active staff who may edit issues: they are told about complaints."""
+    users = get_user_model().objects.with_perm(actions.EDIT, is_active=True)
     return sorted({user.email for user in users if user.email})
 
 

@@ -186,3 +186,10 @@ def signer_from_settings() -> DkimSigner | None:
             )
         keys.append(DkimKey.from_pem(Path(path).read_bytes(), domain=domain, selector=selector))
     return DkimSigner(keys)
+
+
+def signer_for(transport) -> DkimSigner | None:
+    """The signer for what ``transport`` sends: none when the transport signs itself (a
+    provider signs with its own keys for our domain, and rebuilds the message, which would
+    break a signature of ours)."""
+    return None if transport.signs else signer_from_settings()

@@ -11,7 +11,20 @@ from .models import Newsletter, normalise_email
 HONEYPOT = "website"
 
 
-class SignupForm(forms.Form):
+class _NewsletterChoiceForm(forms.Form):
+    """A form with a ``newsletters`` field whose choices are the given newsletters' slugs."""
+
+    def __init__(self, *args, newsletters: list[Newsletter], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.newsletter_list = newsletters
+        self.fields["newsletters"].choices = [(item.slug, item.name) for item in newsletters]
+
+    def chosen(self) -> list[Newsletter]:
+        slugs = set(self.cleaned_data["newsletters"])
+        return [item for item in self.newsletter_list if item.slug in slugs]
+
+
+class SignupForm(_NewsletterChoiceForm):
     email = forms.CharField(
         label=_("Your email address"),
         max_length=254,
@@ -27,11 +40,6 @@ class SignupForm(forms.Form):
     source = forms.CharField(required=False, max_length=500)
     website = forms.CharField(required=False, max_length=500)
 
-    def __init__(self, *args, newsletters: list[Newsletter], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.newsletter_list = newsletters
-        self.fields["newsletters"].choices = [(item.slug, item.name) for item in newsletters]
-
     def clean_email(self) -> str:
         try:
             return normalise_email(self.cleaned_data["email"])
@@ -46,16 +54,12 @@ class SignupForm(forms.Form):
         source = self.cleaned_data["source"]
         return source if source.startswith("/") and not source.startswith("//") else ""
 
-    def chosen(self) -> list[Newsletter]:
-        slugs = set(self.cleaned_data["newsletters"])
-        return [item for item in self.newsletter_list if item.slug in slugs]
-
     @property
     def is_bot(self) -> bool:
         return bool(self.data.get(HONEYPOT))
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(_NewsletterChoiceForm):
     """The preference page: the newsletters wanted (none ticked leaves them all), and which
     button was pressed."""
 
@@ -74,13 +78,7 @@ class PreferencesForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, newsletters: list[Newsletter], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.newsletter_list = newsletters
-        self.fields["newsletters"].choices = [(item.slug, item.name) for item in newsletters]
-
     def wanted(self) -> set[int]:
         if self.cleaned_data["action"] == self.LEAVE_ALL:
             return set()
-        slugs = set(self.cleaned_data["newsletters"])
-        return {item.pk for item in self.newsletter_list if item.slug in slugs}
+        return {item.pk for item in self.chosen()}

@@ -17,10 +17,10 @@ them into a mailbox on this machine (a Maildir or an mbox file), and
   runs pass over it.
 """
 
-import email
 import hashlib
 import mailbox
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.iterators import typed_subpart_iterator
 from email.message import Message
@@ -63,13 +63,13 @@ class Tally:
         )
 
 
-def read_bounce(data: bytes) -> Bounce:
-    """What a message in the bounce mailbox says, without acting on it."""
-    message = email.message_from_bytes(data)
+def read_bounce(message: Message, raw: Callable[[], bytes]) -> Bounce:
+    """What a message in the bounce mailbox says, without acting on it. ``raw()`` gives its
+    bytes, read only to name a report that has no Message-ID."""
     temporary, permanent = all_failures(message)
     kind = Kind.HARD if permanent else Kind.SOFT if temporary else None
     message_id = (message.get("Message-ID") or "").strip()
-    event_id = message_id or "sha256:" + hashlib.sha256(data).hexdigest()
+    event_id = message_id or "sha256:" + hashlib.sha256(raw()).hexdigest()
     return Bounce(verp_delivery(message), kind, event_id, _diagnosis(message))
 
 
@@ -117,7 +117,7 @@ def process_mailbox(path: str) -> Tally:
             seen = SEEN[type(message)]
             if seen in message.get_flags():
                 continue
-            outcome = _record(read_bounce(box.get_bytes(key)))
+            outcome = _record(read_bounce(message, lambda key=key: box.get_bytes(key)))
             if outcome is None:
                 message.add_flag(seen)
                 if isinstance(message, mailbox.MaildirMessage):

@@ -118,6 +118,7 @@ class IssueMail:
         )
         self._pieces = body.split(slot)
         self._preference_slots = text_slots + html_slots
+        self._has_preference_slot = any(self._preference_slots)
         self._fixed_before = [
             (
                 "From",
@@ -162,7 +163,7 @@ class IssueMail:
             "newsletter": newsletter,
             "newsroom_name": newsroom.name,
             "groups": groups,
-            "web_url": f"{self.base_url}/newsletters/{newsletter.slug}/{issue.pk}/",
+            "web_url": self.base_url + newsletter.issue_path(issue),
             "unsubscribe_url": f"{self.base_url}/newsletters/unsubscribe/{PLACEHOLDER}/",
             "preferences_url": f"{self.base_url}/newsletters/preferences/"
             f"{PREFERENCES_PLACEHOLDER}/",
@@ -181,7 +182,7 @@ class IssueMail:
     def body(self, token: str, preferences_token: str = "") -> bytes:
         """The body for a recipient: their unsubscribe token, and their preference token
         (``tokens.preferences_token``) where the templates link the preference page."""
-        if not any(self._preference_slots):
+        if not self._has_preference_slot:
             return token.encode("ascii").join(self._pieces)
         values = (token.encode("ascii"), preferences_token.encode("ascii"))
         parts = [self._pieces[0]]
@@ -247,8 +248,7 @@ PREVIEW_TOKEN = "preview"  # noqa: S105 (not a secret: a dummy unsubscribe token
 
 def preview_parts(issue: Issue) -> tuple[str, str]:
     """(HTML, plain text) of an issue's email as a subscriber gets it, for the admin's
-    preview: the same rendering as a send, with a dummy unsubscribe token."""
+    preview: the same rendering as a send, with a dummy token in its unsubscribe and
+    preference links."""
     mail = IssueMail(issue)
-    return mail.html.replace(PLACEHOLDER, PREVIEW_TOKEN), mail.text.replace(
-        PLACEHOLDER, PREVIEW_TOKEN
-    )
+    return _SLOTS.sub(PREVIEW_TOKEN, mail.html), _SLOTS.sub(PREVIEW_TOKEN, mail.text)

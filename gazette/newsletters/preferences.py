@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from . import signup
-from .models import ErasedAddress, Newsletter, Subscriber, Subscription, Suppression
+from .models import Newsletter, Subscriber, Subscription
 from .tokens import day_number, preferences_signer
 
 SOURCE = "preferences"
@@ -87,12 +87,7 @@ def choices(subscriber: Subscriber, newsletter: Newsletter) -> list[Choice]:
 def refuses_mail(subscriber: Subscriber) -> bool:
     """Whether we must not start sending to this address again (it bounced, complained, or
     staff suppressed it): the reader may still leave newsletters, but join none."""
-    if subscriber.status != Subscriber.Status.ACTIVE:
-        return True
-    if Suppression.objects.filter(email=subscriber.email).exists():
-        return True
-    erased = ErasedAddress.objects.matching([subscriber.email]).get(subscriber.email)
-    return erased is not None and erased.refuses_signup
+    return subscriber.status != Subscriber.Status.ACTIVE or signup.address_refused(subscriber.email)
 
 
 @dataclass
@@ -107,18 +102,19 @@ class Changes:
 
 
 @transaction.atomic
-def update(*, subscriber: Subscriber, newsletter: Newsletter, wanted: set[int]) -> Changes:
-    """Make the reader's subscriptions to the site's newsletters match ``wanted`` (ids);
-    an empty set leaves them all. Idempotent: saving the same choice twice changes
-    nothing and mails nothing."""
-    newsletters = signup.site_newsletters(newsletter.site_id)
+def update(
+    *, subscriber: Subscriber, newsletters: list[Newsletter], wanted: set[int], refused: bool
+) -> Changes:
+    """Make the reader's subscriptions to ``newsletters`` (the site's, as the page showed
+    them) match ``wanted`` (ids); an empty set leaves them all. ``refused``: what
+    ``refuses_mail`` said of the subscriber. Idempotent: saving the same choice twice
+    changes nothing and mails nothing."""
     existing = {
         item.newsletter_id: item
         for item in Subscription.objects.select_for_update().filter(
             subscriber=subscriber, newsletter__in=newsletters
         )
     }
-    refused = refuses_mail(subscriber) if wanted else False
     now = timezone.now()
     # Pending longer than its confirmation link works: ticking it again mails a new link.
     link_expiry = now - timedelta(days=settings.GAZETTE_SIGNUP_CONFIRM_DAYS)
@@ -149,17 +145,15 @@ def update(*, subscriber: Subscriber, newsletter: Newsletter, wanted: set[int]) 
                 **consent,
             )
             changes.to_confirm.append(item)
-        else:
+        elif subscription.confirmed_at is not None:
             for name, value in consent.items():
                 setattr(subscription, name, value)
-            if subscription.confirmed_at is not None:
-                subscription.save(update_fields=list(consent))
-                subscription.confirm()
-                changes.rejoined.append(item)
-            else:
-                subscription.status = Subscription.Status.PENDING
-                subscription.save(update_fields=[*consent, "status"])
-                changes.to_confirm.append(item)
+            subscription.save(update_fields=list(consent))
+            subscription.confirm()
+            changes.rejoined.append(item)
+        else:
+            subscription.renew_consent(consent)
+            changes.to_confirm.append(item)
     if changes.to_confirm:
         _mail_confirmation(subscriber, changes.to_confirm)
     return changes
@@ -173,6 +167,4 @@ def _mail_confirmation(subscriber: Subscriber, newsletters: list[Newsletter]) ->
     key = signup._keyed("preferences-mail", f"{subscriber.pk}:{ids}")
     if not cache.add(key, 1, timeout=settings.GAZETTE_SIGNUP_MAIL_WINDOW):
         return
-    language = subscriber.language or settings.LANGUAGE_CODE
-    args = (subscriber.pk, ids, language)
-    transaction.on_commit(lambda: signup.urgent(signup.send_confirmation_task).enqueue(*args))
+    signup.mail_confirmation(subscriber, newsletters, subscriber.language or settings.LANGUAGE_CODE)

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from . import actions, bounces
-from .dkim import DkimSigner, signer_from_settings
+from .dkim import DkimSigner, signer_for
 from .messages import IssueMail, new_message_id
 from .models import BounceEvent, Delivery, Issue, Subscription, Suppression, is_plain_address
 from .models.deliveries import Claim
@@ -271,8 +271,7 @@ def send_issue(
             issue,
             transport,
             options or SendOptions.from_settings(),
-            # A provider signs what it sends, with its own keys for our domain.
-            signer=None if transport.signs else signer_from_settings(),
+            signer=signer_for(transport),
             on_progress=on_progress,
             should_stop=should_stop,
         ).run()

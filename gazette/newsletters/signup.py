@@ -23,7 +23,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
 
-from .models import ErasedAddress, Issue, Newsletter, Subscriber, Subscription, Suppression
+from .models import ErasedAddress, Newsletter, Subscriber, Subscription, Suppression
 from .tokens import preferences_token, unsubscribe_signer
 
 CONFIRM_SALT = "gazette.newsletters.confirm"
@@ -90,27 +90,13 @@ def site_newsletters(site) -> list[Newsletter]:
     return sorted(newsletters, key=lambda item: item.kind != Newsletter.Kind.WEEKLY)
 
 
-def latest_issue(newsletter: Newsletter) -> Issue | None:
-    return (
-        Issue.objects.filter(newsletter=newsletter, status=Issue.Status.SENT)
-        .order_by("-finished_at", "-pk")
-        .only("pk")
-        .first()
-    )
-
-
-def issue_path(newsletter: Newsletter, issue: Issue) -> str:
-    """The web version of an issue, at the path the issue mail links to."""
-    return f"/newsletters/{newsletter.slug}/{issue.pk}/"
-
-
 def latest_issue_path(newsletter: Newsletter) -> str:
     """Where the box's Preview link goes ('' while no issue has gone out): a stable path
     holding a copy of the newest issue (archive.py), so that stored pages need not be
     rendered again every time an issue is sent."""
-    if latest_issue(newsletter) is None:
+    if not newsletter.sent_issues().exists():
         return ""
-    return f"/newsletters/{newsletter.slug}/latest/"
+    return newsletter.latest_path()
 
 
 @dataclass
@@ -138,11 +124,8 @@ def sign_up(*, email: str, newsletters: list[Newsletter], source: str) -> None:
     """Record consent to ``newsletters`` as pending, and mail a confirmation link if there
     is anything to confirm. Says nothing about what was there before, and neither may its
     callers: whether an address is subscribed is the reader's business alone."""
-    if Suppression.objects.filter(email=email).exists():
+    if address_refused(email):
         return
-    erased = ErasedAddress.objects.matching([email]).get(email)
-    if erased is not None and erased.refuses_signup:
-        return  # erased after bouncing or complaining: as good as suppressed
     subscriber, _created = Subscriber.objects.get_or_create(
         email=email, defaults={"language": _language()}
     )
@@ -162,17 +145,28 @@ def sign_up(*, email: str, newsletters: list[Newsletter], source: str) -> None:
         if subscription.status == Subscription.Status.CONFIRMED:
             continue
         if not created:  # pending again, or back after unsubscribing: consent given anew
-            for field, value in consent.items():
-                setattr(subscription, field, value)
-            subscription.status = Subscription.Status.PENDING
-            subscription.save(update_fields=[*consent, "status"])
+            subscription.renew_consent(consent)
         pending.append(newsletter)
     if pending and _first_mail_in_window(email):
         # Sent by a task, not in the request: a slow or failing mail server must not show
         # in the answer, and neither may the time a mail takes (it would tell whether the
         # address was already confirmed).
-        args = (subscriber.pk, [newsletter.pk for newsletter in pending], _language())
-        transaction.on_commit(lambda: urgent(send_confirmation_task).enqueue(*args))
+        mail_confirmation(subscriber, pending, _language())
+
+
+def address_refused(email: str) -> bool:
+    """Whether we must never start mailing this address: it is suppressed, or it was erased
+    after bouncing or complaining (erasure keeps only a hash, no suppression row)."""
+    if Suppression.objects.filter(email=email).exists():
+        return True
+    erased = ErasedAddress.objects.matching([email]).get(email)
+    return erased is not None and erased.refuses_signup
+
+
+def mail_confirmation(subscriber: Subscriber, newsletters: list[Newsletter], language: str):
+    """Queue the confirmation mail for these newsletters once the transaction commits."""
+    args = (subscriber.pk, [newsletter.pk for newsletter in newsletters], language)
+    transaction.on_commit(lambda: urgent(send_confirmation_task).enqueue(*args))
 
 
 def _first_mail_in_window(email: str) -> bool:

@@ -189,7 +189,10 @@ def preferences_view(request, token: str):
             context["form"] = form  # nothing was changed; the boxes show what is stored
             return render(request, "newsletters/preferences.html", context, status=400)
         changes = preferences.update(
-            subscriber=subscriber, newsletter=newsletter, wanted=form.wanted()
+            subscriber=subscriber,
+            newsletters=form.newsletter_list,
+            wanted=form.wanted(),
+            refused=context["refuses_mail"],
         )
         context.update(saved=True, changes=changes)
         context["choices"] = preferences.choices(subscriber, newsletter)

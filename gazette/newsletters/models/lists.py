@@ -89,6 +89,24 @@ class Newsletter(models.Model):
         """RFC 2919: a stable, globally unique name for the list."""
         return f"{self.slug}.{self.list_id_domain}"
 
+    # The public archive (gazette/newsletters/archive.py): the paths the mails, the signup
+    # box and the page store name.
+    def archive_path(self) -> str:
+        return f"/newsletters/{self.slug}/"
+
+    def latest_path(self) -> str:
+        """A stable path holding a copy of the newest sent issue (the box's Preview)."""
+        return f"{self.archive_path()}latest/"
+
+    def issue_path(self, issue) -> str:
+        """An issue's web version, the page its mail links to."""
+        return f"{self.archive_path()}{issue.pk}/"
+
+    def sent_issues(self):
+        """The issues that went out, newest first."""
+        sent = self.issues.model.Status.SENT
+        return self.issues.filter(status=sent).order_by("-finished_at", "-pk")
+
 
 class Subscriber(models.Model):
     """A reader's address, once, however many newsletters they take."""
@@ -169,6 +187,14 @@ class Subscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subscriber} → {self.newsletter}"
+
+    def renew_consent(self, consent: dict) -> None:
+        """Consent given anew (``consent``: its time, source and policy version): pending
+        until confirmed again."""
+        for name, value in consent.items():
+            setattr(self, name, value)
+        self.status = self.Status.PENDING
+        self.save(update_fields=[*consent, "status"])
 
     def confirm(self) -> None:
         """Idempotent: confirming twice keeps the first confirmation's time."""

@@ -95,19 +95,18 @@ class _FirstLines:
         self.db.close()
 
 
-def _refusals(emails: list[str]) -> dict[str, str]:
-    """Why each of these addresses must not be subscribed by an import, if it must not."""
+def _refusals(emails: list[str], statuses: dict[str, str]) -> dict[str, str]:
+    """Why each of these addresses must not be subscribed by an import, if it must not
+    (``statuses``: the status of those that are subscribers already)."""
     reasons = {
         email: f"suppressed ({str(dict(Suppression.Reason.choices).get(reason, reason)).lower()})"
         for email, reason in Suppression.objects.filter(email__in=emails).values_list(
             "email", "reason"
         )
     }
-    for email, status in (
-        Subscriber.objects.filter(email__in=emails)
-        .exclude(status=Subscriber.Status.ACTIVE)
-        .values_list("email", "status")
-    ):
+    for email, status in statuses.items():
+        if status == Subscriber.Status.ACTIVE:
+            continue
         label = str(dict(Subscriber.Status.choices).get(status, status)).lower()
         reasons.setdefault(email, f"the subscriber is marked {label}; the address is not mailed")
     for email, entry in ErasedAddress.objects.matching(emails).items():
@@ -136,8 +135,9 @@ class _Import:
             else:
                 unique.append(row)
         emails = [row.email for row in unique]
-        refusals = _refusals(emails)
-        existing = dict(Subscriber.objects.filter(email__in=emails).values_list("email", "pk"))
+        known = Subscriber.objects.filter(email__in=emails).values_list("email", "pk", "status")
+        existing = {email: pk for email, pk, _status in known}
+        refusals = _refusals(emails, {email: status for email, _pk, status in known})
         subscribed = dict(
             Subscription.objects.filter(
                 newsletter=self.newsletter, subscriber_id__in=existing.values()
