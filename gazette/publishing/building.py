@@ -2,6 +2,7 @@
 
 import logging
 import multiprocessing
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -17,7 +18,7 @@ from django_tasks import task
 
 from .models import StoredPage
 from .rendering import Rendered, Renderer
-from .session import BuildSession, build_session, use_session
+from .session import BuildSession, SharedFragments, build_session, use_session
 from .store import PageStore
 
 FEED_SUFFIXES = ("rss.xml", "atom.xml", "feed.json")
@@ -187,15 +188,25 @@ def build_site(
     if total:
         total(len(paths))
     jobs = build_jobs(len(paths)) if jobs is None else jobs
-    if jobs > 1:
-        summary = render_in_processes(paths, jobs=jobs, store=store, progress=progress)
-    else:
-        summary = render_paths(paths, store=store, progress=progress)
+    with tempfile.TemporaryDirectory(prefix="gazette-build-") as scratch:
+        shared = f"{scratch}/fragments.sqlite3"
+        if jobs > 1:
+            summary = render_in_processes(
+                paths, jobs=jobs, store=store, progress=progress, shared=shared
+            )
+        else:
+            with use_session(BuildSession(bulk=True, shared=SharedFragments(shared))):
+                summary = render_paths(paths, store=store, progress=progress)
     wanted = set(paths)
     for stale in [path for path in store.paths() if path not in wanted]:
         store.delete(stale)
         summary.removed += 1
-    StoredPage.objects.exclude(path__in=wanted).delete()
+    # Walked in chunks: one query excluding every wanted path would hold all of them (and
+    # their SQL parameters) in memory at once.
+    rows = StoredPage.objects.values_list("pk", "path").iterator(chunk_size=5000)
+    forgotten = [pk for pk, path in rows if path not in wanted]
+    for start in range(0, len(forgotten), 500):
+        StoredPage.objects.filter(pk__in=forgotten[start : start + 500]).delete()
     return summary
 
 
@@ -210,11 +221,15 @@ def build_jobs(paths: int) -> int:
     return max(1, settings.GAZETTE_BUILD_JOBS)
 
 
-def render_in_processes(paths: list[str], *, jobs: int, store: PageStore, progress=None):
-    """Render ``paths`` in ``jobs`` forked processes, a slice of CHUNK * 5 paths at a time."""
+def render_in_processes(
+    paths: list[str], *, jobs: int, store: PageStore, progress=None, shared: str | None = None
+):
+    """Render ``paths`` in ``jobs`` forked processes, a slice of CHUNK * 5 paths at a time;
+    ``shared`` names the file where they share fragments (none if not given)."""
     size = CHUNK * 5
     slices = [
-        (paths[start : start + size], str(store.root)) for start in range(0, len(paths), size)
+        (paths[start : start + size], str(store.root), shared)
+        for start in range(0, len(paths), size)
     ]
     summary = Summary()
     started = time.monotonic()
@@ -233,13 +248,15 @@ def render_in_processes(paths: list[str], *, jobs: int, store: PageStore, progre
 _process_session = None
 
 
-def _render_slice(job: tuple[list[str], str]) -> Summary:
+def _render_slice(job: tuple[list[str], str, str | None]) -> Summary:
     """In a build process: render a slice, keeping one build session for all its slices."""
     global _process_session
-    paths, root = job
+    paths, root, shared = job
     if _process_session is None:
         connections.close_all()
-        _process_session = BuildSession(bulk=True)
+        _process_session = BuildSession(
+            bulk=True, shared=SharedFragments(shared) if shared else None
+        )
     with use_session(_process_session):
         return render_paths(paths, store=PageStore(root))
 

@@ -8,9 +8,13 @@ nothing is kept and every call asks the database, as it always did.
 
 A session lives for one task or one build: what it keeps may be as old as the build.
 Memory stays bounded: articles and listings are kept in small LRU caches, so a site of
-100,000 articles needs no more than one of 10,000.
+100,000 articles needs no more than one of 10,000. What a full build reuses across many
+pages and cannot keep in memory (a teaser for each article, shown on its section's, tags'
+and authors' listings) goes to a file the build's processes share (``SharedFragments``).
 """
 
+import os
+import sqlite3
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from contextlib import contextmanager
@@ -19,9 +23,9 @@ from typing import Any
 
 _current: ContextVar["BuildSession | None"] = ContextVar("gazette_build_session", default=None)
 
-MEMO_SIZE = 20_000  # remembered values: the site-wide ones stay (used by every page); per-
+MEMO_SIZE = 8000  # remembered values: the site-wide ones stay (used by every page); per-
 # article ones (a teaser's HTML, a feed item) are dropped oldest first, so memory is flat
-ARTICLE_CACHE = 4000  # teaser-ready articles kept (a listing chunk and its neighbours)
+ARTICLE_CACHE = 1000  # articles kept (a chunk's, and those teasers and feeds asked for)
 LISTING_CACHE = (
     8  # article-id lists of listings kept (a build renders one listing's pages in a row)
 )
@@ -52,8 +56,9 @@ class BuildSession:
     so it pays to fetch for all pages at once what each page needs a part of (the newest
     articles of every tag, a listing's every article id)."""
 
-    def __init__(self, *, bulk: bool = False):
+    def __init__(self, *, bulk: bool = False, shared: "SharedFragments | None" = None):
         self.bulk = bulk
+        self.shared = shared
         self.memo = LRU(MEMO_SIZE)
         self.articles = LRU(ARTICLE_CACHE)
         self.listings = LRU(LISTING_CACHE)
@@ -65,12 +70,32 @@ class BuildSession:
             self.memo[key] = value
         return value
 
+    def remember_shared(self, key: tuple, compute: Callable[[], str]) -> str:
+        """``remember`` for a fragment of HTML that other processes of the build reuse too."""
+        if self.shared is None:
+            return self.remember(key, compute)
+        value = self.memo.get(key, MISSING)
+        if value is MISSING:
+            value = self.shared.get(key)
+            if value is None:
+                value = compute()
+                self.shared.put(key, value)
+            self.memo[key] = value
+        return value
+
     def teasers(self, ids: Iterable[int]) -> list:
-        """The articles with these ids, ready for a teaser (image, bylines), in the order
-        given; fetched in one round of queries for those not kept."""
+        """The articles with these ids for teasers, in the order given. Each is fetched
+        (with image and bylines) only when a teaser needs more than its id, that is when the
+        teaser's HTML is not already kept; then all of the list's articles not kept are
+        fetched in one round of queries."""
+        ids = list(ids)
+        batch = TeaserBatch(self, ids)
+        return [self.articles.get(pk) or LazyArticle(pk, batch) for pk in ids]
+
+    def fetch_articles(self, ids: Iterable[int]) -> None:
+        """Fetch and keep the articles with these ids that are not kept yet."""
         from gazette.newsroom.models import ArticlePage
 
-        ids = list(ids)
         missing = [pk for pk in ids if self.articles.get(pk) is None]
         if missing:
             articles = (
@@ -81,8 +106,6 @@ class BuildSession:
             )
             for article in articles:
                 self.articles[article.pk] = article
-        found = (self.articles.get(pk) for pk in ids)
-        return [article for article in found if article is not None]
 
     def keep_articles(self, articles: Iterable) -> None:
         for article in articles:
@@ -94,6 +117,78 @@ class BuildSession:
             ids = compute()
             self.listings[key] = ids
         return ids
+
+
+class TeaserBatch:
+    """The articles of one list of teasers: fetched together when the first is needed."""
+
+    def __init__(self, session: BuildSession, ids: list[int]):
+        self.session = session
+        self.ids = ids
+        self.found: dict[int, Any] = {}
+
+    def article(self, pk: int):
+        if pk not in self.found:
+            self.session.fetch_articles(self.ids)
+            self.found = {key: self.session.articles.get(key) for key in self.ids}
+        article = self.found.get(pk)
+        if article is None:
+            # Unpublished or deleted since its listing was read: this page fails, keeps
+            # its stored version, and the change's own rebuild renders it again.
+            raise LookupError(f"article {pk} is no longer published")
+        return article
+
+
+class LazyArticle:
+    """An article known by its id until a template asks for anything else."""
+
+    __slots__ = ("pk", "id", "_batch", "_article")
+
+    def __init__(self, pk: int, batch: TeaserBatch):
+        self.pk = self.id = pk
+        self._batch = batch
+        self._article = None
+
+    def __getattr__(self, name: str):
+        if self._article is None:
+            self._article = self._batch.article(self.pk)
+        return getattr(self._article, name)
+
+    def __repr__(self) -> str:
+        return f"<LazyArticle {self.pk}>"
+
+
+class SharedFragments:
+    """HTML fragments of one full build, in an SQLite file that all of the build's render
+    processes read and add to: a teaser rendered by one process is reused by the other's
+    listings, and memory stays flat however many articles the site has. A throwaway cache
+    (no fsync); each process opens its own connection after the fork."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._connection = None
+        self._pid = None
+
+    def _db(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():
+            self._connection = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA synchronous=OFF")
+            self._connection.execute(
+                "CREATE TABLE IF NOT EXISTS fragment (key TEXT PRIMARY KEY, html TEXT)"
+            )
+            self._pid = os.getpid()
+        return self._connection
+
+    def get(self, key: tuple) -> str | None:
+        row = self._db().execute("SELECT html FROM fragment WHERE key = ?", (repr(key),))
+        found = row.fetchone()
+        return None if found is None else found[0]
+
+    def put(self, key: tuple, html: str) -> None:
+        self._db().execute(
+            "INSERT OR IGNORE INTO fragment (key, html) VALUES (?, ?)", (repr(key), str(html))
+        )
 
 
 def current() -> BuildSession | None:

@@ -20,7 +20,6 @@ from .authors import Author
 from .base import ReaderPage
 
 PAGE_SIZE = 20
-AHEAD = 10  # listing pages whose teasers a build fetches at once
 
 
 def paginate(queryset, number: int, *, key: tuple, allow_empty: bool = True):
@@ -42,10 +41,7 @@ def paginate(queryset, number: int, *, key: tuple, allow_empty: bool = True):
     except EmptyPage as error:
         raise Http404(str(error)) from error
     if bulk:
-        # A build renders a listing's pages one after another: fetch the teasers of the next
-        # few pages with this one's, in one round of queries instead of one round a page.
-        start = page.start_index() - 1
-        session.teasers(objects[start : start + PAGE_SIZE * AHEAD])
+        # Fetched only if a teaser's HTML is not kept from another listing of the build.
         page.object_list = session.teasers(page.object_list)
     record_shown(page.object_list)
     return page

@@ -24,13 +24,19 @@ def buildcache(parser, token):
     listing pages, the footer of every page). Outside a build it is rendered every time.
 
     The output must depend only on the keys, the language and what stays the same for the
-    whole build (newsroom settings, sections, mirrors)."""
+    whole build (newsroom settings, sections, mirrors).
+
+    A last word ``shared`` shares the output with the build's other processes (a teaser:
+    one per article, too many to keep in memory, each shown on several listings)."""
     bits = token.split_contents()[1:]
+    shared = bool(bits) and bits[-1] == "shared"
+    if shared:
+        bits = bits[:-1]
     if not bits:
         raise template.TemplateSyntaxError("buildcache needs a name")
     nodelist = parser.parse(("endbuildcache",))
     parser.delete_first_token()
-    return BuildCacheNode(nodelist, [parser.compile_filter(bit) for bit in bits])
+    return BuildCacheNode(nodelist, [parser.compile_filter(bit) for bit in bits], shared)
 
 
 def _hashable(value):
@@ -44,9 +50,10 @@ def _hashable(value):
 
 
 class BuildCacheNode(template.Node):
-    def __init__(self, nodelist, keys):
+    def __init__(self, nodelist, keys, shared=False):
         self.nodelist = nodelist
         self.keys = keys
+        self.shared = shared
 
     def render(self, context):
         session = current_session()
@@ -59,7 +66,8 @@ class BuildCacheNode(template.Node):
             translation.get_language(),
             *(_hashable(key.resolve(context)) for key in self.keys),
         )
-        return session.remember(key, lambda: self.nodelist.render(context))
+        remember = session.remember_shared if self.shared else session.remember
+        return remember(key, lambda: self.nodelist.render(context))
 
 
 class PictureWithParsedFilters(PictureNode):
