@@ -21,7 +21,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -127,6 +126,7 @@ def child_build(sample: int) -> dict:
     from gazette.publishing.building import build_jobs, build_site, render_in_processes
     from gazette.publishing.models import StoredPage
     from gazette.publishing.paths import site_paths
+    from gazette.publishing.session import scratch_fragments
     from gazette.publishing.store import PageStore
 
     # Emptied without Django's delete collector, which would load every row and hold them in
@@ -140,10 +140,8 @@ def child_build(sample: int) -> dict:
     if sample and len(paths) > sample:
         # Every n-th path, so that each kind of page is in the sample as in the site.
         chosen = paths[:: len(paths) // sample][:sample]
-        with tempfile.TemporaryDirectory() as scratch:
-            summary = render_in_processes(
-                chosen, jobs=jobs, store=PageStore(), shared=f"{scratch}/fragments.sqlite3"
-            )
+        with scratch_fragments() as shared:
+            summary = render_in_processes(chosen, jobs=jobs, store=PageStore(), shared=shared)
     else:
         started = time.monotonic()
         summary = build_site(store=PageStore())

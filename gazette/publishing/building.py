@@ -2,7 +2,6 @@
 
 import logging
 import multiprocessing
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -18,7 +17,13 @@ from django_tasks import task
 
 from .models import StoredPage
 from .rendering import Rendered, Renderer
-from .session import BuildSession, SharedFragments, build_session, use_session
+from .session import (
+    BuildSession,
+    SharedFragments,
+    build_session,
+    scratch_fragments,
+    use_session,
+)
 from .store import PageStore
 
 FEED_SUFFIXES = ("rss.xml", "atom.xml", "feed.json")
@@ -188,14 +193,13 @@ def build_site(
     if total:
         total(len(paths))
     jobs = build_jobs(len(paths)) if jobs is None else jobs
-    with tempfile.TemporaryDirectory(prefix="gazette-build-") as scratch:
-        shared = f"{scratch}/fragments.sqlite3"
+    with scratch_fragments() as shared:
         if jobs > 1:
             summary = render_in_processes(
                 paths, jobs=jobs, store=store, progress=progress, shared=shared
             )
         else:
-            with use_session(BuildSession(bulk=True, shared=SharedFragments(shared))):
+            with use_session(BuildSession(bulk=True, shared=shared)):
                 summary = render_paths(paths, store=store, progress=progress)
     wanted = set(paths)
     for stale in [path for path in store.paths() if path not in wanted]:
@@ -205,8 +209,8 @@ def build_site(
     # their SQL parameters) in memory at once.
     rows = StoredPage.objects.values_list("pk", "path").iterator(chunk_size=5000)
     forgotten = [pk for pk, path in rows if path not in wanted]
-    for start in range(0, len(forgotten), 500):
-        StoredPage.objects.filter(pk__in=forgotten[start : start + 500]).delete()
+    for chunk in batched(forgotten, 500):
+        StoredPage.objects.filter(pk__in=chunk).delete()
     return summary
 
 
@@ -222,15 +226,17 @@ def build_jobs(paths: int) -> int:
 
 
 def render_in_processes(
-    paths: list[str], *, jobs: int, store: PageStore, progress=None, shared: str | None = None
+    paths: list[str],
+    *,
+    jobs: int,
+    store: PageStore,
+    progress=None,
+    shared: SharedFragments | None = None,
 ):
-    """Render ``paths`` in ``jobs`` forked processes, a slice of CHUNK * 5 paths at a time;
-    ``shared`` names the file where they share fragments (none if not given)."""
-    size = CHUNK * 5
-    slices = [
-        (paths[start : start + size], str(store.root), shared)
-        for start in range(0, len(paths), size)
-    ]
+    """Render ``paths`` in ``jobs`` forked processes, a slice of CHUNK * 5 paths at a time,
+    sharing fragments through ``shared`` if given."""
+    shared_path = shared.path if shared else None
+    slices = [(part, str(store.root), shared_path) for part in batched(paths, CHUNK * 5)]
     summary = Summary()
     started = time.monotonic()
     done = 0

@@ -15,6 +15,7 @@ and authors' listings) goes to a file the build's processes share (``SharedFragm
 
 import os
 import sqlite3
+import tempfile
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from contextlib import contextmanager
@@ -74,14 +75,7 @@ class BuildSession:
         """``remember`` for a fragment of HTML that other processes of the build reuse too."""
         if self.shared is None:
             return self.remember(key, compute)
-        value = self.memo.get(key, MISSING)
-        if value is MISSING:
-            value = self.shared.get(key)
-            if value is None:
-                value = compute()
-                self.shared.put(key, value)
-            self.memo[key] = value
-        return value
+        return self.remember(key, lambda: self.shared.remember(key, compute))
 
     def teasers(self, ids: Iterable[int]) -> list:
         """The articles with these ids for teasers, in the order given. Each is fetched
@@ -92,10 +86,12 @@ class BuildSession:
         batch = TeaserBatch(self, ids)
         return [self.articles.get(pk) or LazyArticle(pk, batch) for pk in ids]
 
-    def fetch_articles(self, ids: Iterable[int]) -> None:
-        """Fetch and keep the articles with these ids that are not kept yet."""
+    def fetch_articles(self, ids: Iterable[int]) -> dict[int, Any]:
+        """The articles with these ids by id (None for one not published), fetched in one
+        round of queries for those not kept yet, and kept."""
         from gazette.newsroom.models import ArticlePage
 
+        ids = list(ids)
         missing = [pk for pk in ids if self.articles.get(pk) is None]
         if missing:
             articles = (
@@ -106,6 +102,7 @@ class BuildSession:
             )
             for article in articles:
                 self.articles[article.pk] = article
+        return {pk: self.articles.get(pk) for pk in ids}
 
     def keep_articles(self, articles: Iterable) -> None:
         for article in articles:
@@ -129,8 +126,7 @@ class TeaserBatch:
 
     def article(self, pk: int):
         if pk not in self.found:
-            self.session.fetch_articles(self.ids)
-            self.found = {key: self.session.articles.get(key) for key in self.ids}
+            self.found = self.session.fetch_articles(self.ids)
         article = self.found.get(pk)
         if article is None:
             # Unpublished or deleted since its listing was read: this page fails, keeps
@@ -189,6 +185,21 @@ class SharedFragments:
         self._db().execute(
             "INSERT OR IGNORE INTO fragment (key, html) VALUES (?, ?)", (repr(key), str(html))
         )
+
+    def remember(self, key: tuple, render: Callable[[], str]) -> str:
+        """The fragment from the file, or ``render()``'s, added to it."""
+        html = self.get(key)
+        if html is None:
+            html = render()
+            self.put(key, html)
+        return html
+
+
+@contextmanager
+def scratch_fragments():
+    """A ``SharedFragments`` in a scratch directory, removed when the block ends."""
+    with tempfile.TemporaryDirectory(prefix="gazette-build-") as scratch:
+        yield SharedFragments(f"{scratch}/fragments.sqlite3")
 
 
 def current() -> BuildSession | None:
