@@ -1,10 +1,12 @@
 """Keeps the page store in step with the content: full builds and per-change rebuilds."""
 
 import logging
+import math
 import multiprocessing
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ class Summary:
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
     left: list[str] = field(default_factory=list)  # not rendered: gave way to other work
+    processes: int = 1
 
     def merge(self, other: "Summary") -> None:
         """Add another's counts (a part rendered elsewhere); seconds stay this one's."""
@@ -56,6 +59,7 @@ class Summary:
             f"{self.rendered} pages rendered in {self.seconds:.1f} s ({rate:.0f} pages/s): "
             f"{self.written} written, {self.unchanged} unchanged, {self.removed} removed"
             + (f", {len(self.errors)} failed" if self.errors else "")
+            + (f"; {self.processes} processes" if self.processes > 1 else "")
         )
 
 
@@ -193,6 +197,11 @@ def build_site(
     if total:
         total(len(paths))
     jobs = build_jobs(len(paths)) if jobs is None else jobs
+    if jobs > 1 and threading.active_count() > 1:
+        # A fork copies other threads' locks but not the threads that would release them:
+        # a child that needs one (logging, the resolver, a driver) waits forever.
+        logger.warning("Other threads are running: building in this process, not forking.")
+        jobs = 1
     with scratch_fragments() as shared:
         if jobs > 1:
             summary = render_in_processes(
@@ -233,21 +242,27 @@ def render_in_processes(
     progress=None,
     shared: SharedFragments | None = None,
 ):
-    """Render ``paths`` in ``jobs`` forked processes, a slice of CHUNK * 5 paths at a time,
-    sharing fragments through ``shared`` if given."""
+    """Render ``paths`` in ``jobs`` forked processes, a slice at a time, sharing fragments
+    through ``shared`` if given."""
     shared_path = shared.path if shared else None
-    slices = [(part, str(store.root), shared_path) for part in batched(paths, CHUNK * 5)]
+    # Slices of at most CHUNK * 5 paths, and at least four a process, so that a small site
+    # is spread over every process too and none waits long for the slowest.
+    size = max(1, min(CHUNK * 5, math.ceil(len(paths) / (jobs * 4))))
+    slices = [(part, str(store.root), shared_path) for part in batched(paths, size)]
     summary = Summary()
     started = time.monotonic()
     done = 0
     connections.close_all()  # each process opens its own
-    with multiprocessing.get_context("fork").Pool(jobs) as pool:
-        for part in pool.imap(_render_slice, slices):
+    # An executor, not a Pool: if a process dies (killed for memory, say), the build fails
+    # with BrokenProcessPool instead of waiting for it forever.
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        for part in pool.map(_render_slice, slices):
             summary.merge(part)
             done += part.rendered + len(part.errors)
             if progress:
                 progress(done)
     summary.seconds = time.monotonic() - started
+    summary.processes = jobs
     return summary
 
 

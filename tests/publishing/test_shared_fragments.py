@@ -1,6 +1,7 @@
 """The fragments a full build's processes share, and teasers fetched only when needed."""
 
-import multiprocessing
+import subprocess
+import sys
 
 import pytest
 
@@ -10,18 +11,21 @@ from tests.factories import make_article, make_author, make_section
 KEY = ("fragment", "teaser.html", (0, 10), "en", 7, False, True, True)
 
 
-def _put_in_child(path: str) -> None:
-    SharedFragments(path).put(KEY, "<article>from the other process</article>")
+CHILD = f"""
+import sys
+from gazette.publishing.session import SharedFragments
+SharedFragments(sys.argv[1]).put({KEY!r}, "<article>from the other process</article>")
+"""
 
 
 def test_a_fragment_put_by_one_process_is_read_by_another(tmp_path):
     path = str(tmp_path / "fragments.sqlite3")
     shared = SharedFragments(path)
     assert shared.get(KEY) is None
-    child = multiprocessing.get_context("fork").Process(target=_put_in_child, args=(path,))
-    child.start()
-    child.join()
-    assert child.exitcode == 0
+    # A process of its own, not a fork: the test run may have other threads (see
+    # test_rendering.py).
+    child = subprocess.run([sys.executable, "-c", CHILD, path], capture_output=True, text=True)
+    assert child.returncode == 0, child.stderr
     assert shared.get(KEY) == "<article>from the other process</article>"
 
 

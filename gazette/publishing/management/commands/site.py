@@ -13,13 +13,24 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("build", help="Render every public page; remove pages that are gone.")
+        build = sub.add_parser(
+            "build", help="Render every public page; remove pages that are gone."
+        )
+        build.add_argument(
+            "--jobs",
+            type=int,
+            default=None,
+            help="render processes (default: GAZETTE_BUILD_JOBS, one per core; one for a "
+            "small site)",
+        )
 
-    def handle(self, *args, action, **options):
+    def handle(self, *args, action, jobs=None, **options):
+        if jobs is not None and jobs < 1:
+            raise CommandError("--jobs must be 1 or more.")
         store = PageStore()
         self.total = 0
         self.stdout.write(f"Building the page store in {store.root}")
-        summary = build_site(store=store, progress=self._progress, total=self._set_total)
+        summary = build_site(store=store, progress=self._progress, total=self._set_total, jobs=jobs)
         self.stdout.write("")
         self.stdout.write(str(summary))
         for error in summary.errors:
