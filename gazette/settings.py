@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "gazette.newsroom",
     "gazette.publishing",
     "gazette.newsletters",
+    "gazette.support",
     "gazette.demo",
     "anymail",
     "wagtail.contrib.redirects",
@@ -438,3 +439,45 @@ GAZETTE_NEWSLETTER_SEND_TIME = env_clock_time("GAZETTE_NEWSLETTER_SEND_TIME", "0
 GAZETTE_NEWSLETTER_LATE_WINDOW = int(os.environ.get("GAZETTE_NEWSLETTER_LATE_WINDOW", "7200"))
 # Addresses a test send may go to besides staff users' own, e.g. a shared editors' mailbox.
 GAZETTE_NEWSLETTER_TEST_ADDRESSES = env_list("GAZETTE_NEWSLETTER_TEST_ADDRESSES")
+
+
+# --- Reader revenue (gazette/support) ---
+
+
+def _development_donor_key() -> str:
+    """A donor-record key generated once per data directory (development only)."""
+    from cryptography.fernet import Fernet
+
+    path = DATA_DIR / "donor_key"
+    if not path.exists():
+        DATA_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+# Fernet keys sealing donors' names and emails, newest first (gazette/support/crypto.py
+# and README, "Donor data"). Production has none unless given: donations then fail closed.
+GAZETTE_DONOR_KEYS = env_list("GAZETTE_DONOR_KEYS") or (
+    [] if PRODUCTION else [_development_donor_key()]
+)
+GAZETTE_DONOR_LINK_DAYS = int(os.environ.get("GAZETTE_DONOR_LINK_DAYS", "7"))
+# Donors with no active gift are deleted this many days after their last payment or change.
+GAZETTE_DONOR_RETENTION_DAYS = int(os.environ.get("GAZETTE_DONOR_RETENTION_DAYS", "365"))
+GAZETTE_SUPPORT_FROM_EMAIL = os.environ.get("GAZETTE_SUPPORT_FROM_EMAIL", "")
+# The built-in test provider walks a checkout through success, decline and cancel with no
+# network. It is for the demo and tests, and production refuses it.
+GAZETTE_SUPPORT_TEST_PROVIDER = env_bool("GAZETTE_SUPPORT_TEST_PROVIDER", not PRODUCTION)
+if PRODUCTION and GAZETTE_SUPPORT_TEST_PROVIDER:
+    raise ImproperlyConfigured(
+        "GAZETTE_SUPPORT_TEST_PROVIDER=1 is refused in production: it accepts donations "
+        "without taking any money. Unset it, or use GAZETTE_ENV=development."
+    )
+GAZETTE_STRIPE_SECRET_KEY = os.environ.get("GAZETTE_STRIPE_SECRET_KEY", "")
+GAZETTE_STRIPE_WEBHOOK_SECRET = os.environ.get("GAZETTE_STRIPE_WEBHOOK_SECRET", "")
+# Only for tests and staging: where the Stripe SDK sends its API calls.
+GAZETTE_STRIPE_API_BASE = os.environ.get("GAZETTE_STRIPE_API_BASE", "")
+# Checkout creation per client and for the whole site in a window (card-testing bots).
+GAZETTE_SUPPORT_WINDOW = int(os.environ.get("GAZETTE_SUPPORT_WINDOW", "600"))
+GAZETTE_SUPPORT_PER_CLIENT = int(os.environ.get("GAZETTE_SUPPORT_PER_CLIENT", "5"))
+GAZETTE_SUPPORT_GLOBAL = int(os.environ.get("GAZETTE_SUPPORT_GLOBAL", "200"))

@@ -1,0 +1,7 @@
+"""The support app's models: the appeal and its amounts (``appeal``), and donors, gifts,
+payments and provider events (``donations``)."""
+
+from .appeal import Frequency, SupportSettings
+from .donations import Donor, Gift, Payment, ProviderEvent
+
+__all__ = ["Donor", "Frequency", "Gift", "Payment", "ProviderEvent", "SupportSettings"]

@@ -1,0 +1,75 @@
+"""Receipts: one mail per successful payment, sent after the payment is committed."""
+
+from django.db import transaction
+from django_tasks import task
+
+from .models import Payment
+
+
+def send_receipt_later(payment: Payment) -> None:
+    transaction.on_commit(lambda: send_receipt_task.enqueue(payment.pk))
+
+
+@task()
+def send_receipt_task(payment_id: int) -> bool:
+    return send_receipt(payment_id)
+
+
+def send_receipt(payment_id: int) -> bool:
+    """Mail the receipt unless it went before (a retried task sends nothing twice)."""
+    from django.utils import timezone
+
+    with transaction.atomic():
+        payment = (
+            Payment.objects.select_for_update()
+            .select_related("gift__donor")
+            .filter(pk=payment_id, receipt_sent_at__isnull=True, gift__donor__isnull=False)
+            .first()
+        )
+        if payment is None:
+            return False
+        _mail_receipt(payment)
+        payment.receipt_sent_at = timezone.now()
+        payment.save(update_fields=["receipt_sent_at"])
+    return True
+
+
+def _mail_receipt(payment: Payment) -> None:
+    from django.conf import settings
+    from django.core.mail import EmailMultiAlternatives
+    from django.template.loader import render_to_string
+    from django.utils import translation
+    from wagtail.models import Site
+
+    from gazette.newsroom.models import NewsroomSettings
+
+    gift = payment.gift
+    site = Site.objects.filter(is_default_site=True).first()
+    newsroom = NewsroomSettings.for_site(site) if site else None
+    with translation.override(gift.language):
+        context = {
+            "payment": payment,
+            "gift": gift,
+            "name": gift.donor.name,
+            "newsroom_name": newsroom.name if newsroom else settings.WAGTAIL_SITE_NAME,
+            "manage_url": manage_url(gift) if gift.recurring else "",
+        }
+        message = EmailMultiAlternatives(
+            subject=translation.gettext("Thank you: your receipt from %(name)s")
+            % {"name": context["newsroom_name"]},
+            body=render_to_string("support/receipt_email.txt", context),
+            from_email=settings.GAZETTE_SUPPORT_FROM_EMAIL or settings.DEFAULT_FROM_EMAIL,
+            to=[gift.donor.email],
+        )
+        message.attach_alternative(
+            render_to_string("support/receipt_email.html", context), "text/html"
+        )
+        message.send()
+
+
+def manage_url(gift) -> str:
+    from django.conf import settings
+
+    from .links import manage_token
+
+    return f"{settings.GAZETTE_BASE_URL}/donate/manage/{manage_token(gift.donor)}/"
