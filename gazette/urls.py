@@ -11,6 +11,7 @@ urlpatterns = [
     path(settings.WAGTAILADMIN_PATH + "/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("newsletters/", include("gazette.newsletters.urls")),
+    path("donate/", include("gazette.support.urls")),
     path("robots.txt", sitemaps.robots_txt),
     path("mirrors.json", mirrorlist.mirrors_json),
     path("sitemap.xml", sitemaps.sitemap_index),
