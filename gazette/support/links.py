@@ -23,3 +23,23 @@ def donor_for_token(token: str) -> Donor | None:
     except signing.BadSignature:  # includes SignatureExpired
         return None
     return Donor.objects.filter(pk=signing.b62_decode(value)).first()
+
+
+THANKS_SALT = "gazette.support.thanks"
+
+
+def thanks_token(gift) -> str:
+    """The token in the thanks page's address after a checkout (/donate/thanks/<token>/):
+    the gift's id, signed so that no one can walk through other readers' gifts."""
+    return signing.Signer(salt=THANKS_SALT).sign(signing.b62_encode(gift.pk))
+
+
+def gift_for_thanks_token(token: str):
+    """The gift a genuine thanks token names; None otherwise."""
+    from .models import Gift
+
+    try:
+        value = signing.Signer(salt=THANKS_SALT).unsign(token)
+    except signing.BadSignature:
+        return None
+    return Gift.objects.filter(pk=signing.b62_decode(value)).first()

@@ -185,3 +185,17 @@ def record_change(*, gift_id: int, amount: Decimal, frequency: str) -> Gift:
     gift.frequency = frequency
     gift.save(update_fields=["amount", "frequency"])
     return gift
+
+
+@transaction.atomic
+def record_abandoned(*, gift_id: int) -> bool:
+    """A checkout that expired unpaid: the gift never began, so nothing about it is kept
+    (we keep the minimum). A gift that got a donor or a payment meanwhile stays. True if
+    it was removed; a second call finds nothing to remove."""
+    gift = Gift.objects.select_for_update().filter(pk=gift_id).first()
+    if gift is None or gift.status != Gift.Status.PENDING:
+        return False
+    if gift.donor_id is not None or gift.payments.exists():
+        return False
+    gift.delete()
+    return True

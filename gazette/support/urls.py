@@ -1,8 +1,11 @@
 """Donation endpoints, under /donate/ (the support page itself is a stored page)."""
 
-from django.urls import path  # noqa: F401 - the patterns below use it
+from django.urls import path
+
+from . import webhooks
 
 app_name = "support"
 urlpatterns: list = [
-    # checkout, test provider, thanks (appeal); webhooks (Stripe); manage links (donors)
+    # checkout, test provider, thanks (appeal); manage links (donors)
+    path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe_webhook"),
 ]

@@ -1,0 +1,235 @@
+"""Stripe's webhooks: what happened after a checkout (https://docs.stripe.com/webhooks).
+
+Each request is verified by its ``Stripe-Signature`` (HMAC-SHA256 with the endpoint's
+secret, GAZETTE_STRIPE_WEBHOOK_SECRET); anything else gets 400 and changes nothing. Each
+event is stored once by its id (``ProviderEvent``: id, type, outcome, never the payload,
+which holds the donor's email in clear), in the same transaction as what its handler
+changes: a delivery that fails half-way leaves nothing, and Stripe's retry finds the event
+new. A replay or duplicate delivery of a stored event is answered 200 and does nothing.
+Handlers only call ``recording``, whose functions are idempotent and bring a gift forward
+from whatever state it is in, so events may come in any order.
+"""
+
+import logging
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from . import recording
+from .models import Gift, ProviderEvent
+from .providers.stripe import GIFT_KEY
+
+logger = logging.getLogger(__name__)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    secret = settings.GAZETTE_STRIPE_WEBHOOK_SECRET
+    if not secret:
+        logger.error("A Stripe webhook arrived, but GAZETTE_STRIPE_WEBHOOK_SECRET is not set.")
+        return HttpResponse("Webhook secret not configured.", status=400, content_type="text/plain")
+    try:
+        event = stripe.Webhook.construct_event(
+            request.body, request.headers.get("Stripe-Signature"), secret
+        ).to_dict()
+    except (ValueError, stripe.SignatureVerificationError) as error:
+        logger.warning("Refused a Stripe webhook: %s", error)
+        return HttpResponse("Bad signature or payload.", status=400, content_type="text/plain")
+    outcome = handle_event(event)
+    return HttpResponse(outcome, content_type="text/plain")
+
+
+@transaction.atomic
+def handle_event(event: dict) -> str:
+    """Act on a verified event once; the outcome is stored with it and answered."""
+    stored, created = ProviderEvent.objects.get_or_create(
+        provider="stripe", event_id=event["id"], defaults={"type": event["type"][:100]}
+    )
+    if not created:
+        return f"duplicate: {stored.outcome}"
+    handler = HANDLERS.get(event["type"])
+    if handler is None:
+        logger.info("Stripe event %s of type %s ignored.", event["id"], event["type"])
+        outcome = "ignored"
+    else:
+        outcome = handler(event["data"]["object"])
+    stored.outcome = outcome[:200]
+    stored.save(update_fields=["outcome"])
+    return outcome
+
+
+def _gift_id(obj: dict, *, metadata: dict | None = None, subscription_id: str = "") -> int | None:
+    """Our gift: by the id in the metadata, else by the subscription we already know."""
+    metadata = metadata if metadata is not None else obj.get("metadata") or {}
+    value = metadata.get(GIFT_KEY)
+    if value and str(value).isdigit():
+        found = Gift.objects.filter(pk=int(value), provider=Gift.Provider.STRIPE)
+        gift_id = found.values_list("pk", flat=True).first()
+        if gift_id:
+            return gift_id
+    if subscription_id:
+        return (
+            Gift.objects.filter(subscription_id=subscription_id)
+            .values_list("pk", flat=True)
+            .first()
+        )
+    return None
+
+
+def _money(minor: int | None) -> Decimal:
+    return Decimal(minor or 0) / 100
+
+
+def _when(timestamp: int | None) -> datetime | None:
+    return datetime.fromtimestamp(timestamp, tz=UTC) if timestamp else None
+
+
+def _unknown(obj: dict) -> str:
+    # Not ours (another integration on the same Stripe account) or a gift since purged.
+    logger.info("Stripe %s %s names no gift of ours.", obj.get("object"), obj.get("id"))
+    return "no gift"
+
+
+def _session_completed(session: dict) -> str:
+    gift_id = _gift_id(session, subscription_id=session.get("subscription") or "")
+    if gift_id is None:
+        return _unknown(session)
+    details = session.get("customer_details") or {}
+    recording.attach_donor(
+        gift_id=gift_id,
+        email=details.get("email") or "",
+        name=details.get("name") or "",
+        customer_id=session.get("customer") or "",
+        checkout_id=session["id"],
+        subscription_id=session.get("subscription") or "",
+    )
+    if session.get("payment_status") != "paid":
+        # A bank debit or voucher: the money follows as async_payment_succeeded/_failed.
+        return "completed, awaiting payment"
+    return _session_paid(session, gift_id=gift_id)
+
+
+def _session_paid(session: dict, *, gift_id: int) -> str:
+    # A one-time gift's payment is its PaymentIntent; a subscription's first payment is
+    # its first invoice, the same id its invoice.paid event carries.
+    provider_id = session.get("payment_intent") or session.get("invoice")
+    if not provider_id:
+        return "completed; payment follows with the invoice"
+    payment = recording.record_payment(
+        gift_id=gift_id,
+        provider_id=provider_id,
+        amount=_money(session.get("amount_total")),
+        currency=session["currency"],
+    )
+    return "payment recorded" if payment else "payment known"
+
+
+def _session_async_succeeded(session: dict) -> str:
+    gift_id = _gift_id(session, subscription_id=session.get("subscription") or "")
+    if gift_id is None:
+        return _unknown(session)
+    return _session_paid(session, gift_id=gift_id)
+
+
+def _session_async_failed(session: dict) -> str:
+    gift_id = _gift_id(session, subscription_id=session.get("subscription") or "")
+    if gift_id is None:
+        return _unknown(session)
+    recording.record_decline(gift_id=gift_id)
+    return "declined"
+
+
+def _session_expired(session: dict) -> str:
+    gift_id = _gift_id(session)
+    if gift_id is None:
+        return _unknown(session)
+    removed = recording.record_abandoned(gift_id=gift_id)
+    return "abandoned gift removed" if removed else "expired, gift kept"
+
+
+def _invoice_subscription(invoice: dict) -> tuple[str, dict]:
+    """The subscription an invoice bills and that subscription's metadata; since API
+    version 2025-03-31 they sit under ``parent.subscription_details``."""
+    parent = invoice.get("parent") or {}
+    details = parent.get("subscription_details") or {}
+    subscription = details.get("subscription") or ""
+    if isinstance(subscription, dict):
+        subscription = subscription.get("id", "")
+    return subscription, details.get("metadata") or {}
+
+
+def _invoice_paid(invoice: dict) -> str:
+    subscription_id, metadata = _invoice_subscription(invoice)
+    if not subscription_id:
+        return "not a subscription invoice"
+    gift_id = _gift_id(invoice, metadata=metadata, subscription_id=subscription_id)
+    if gift_id is None:
+        return _unknown(invoice)
+    # The renewal may come before the checkout's completion: the invoice knows the donor.
+    recording.attach_donor(
+        gift_id=gift_id,
+        email=invoice.get("customer_email") or "",
+        name=invoice.get("customer_name") or "",
+        customer_id=invoice.get("customer") or "",
+        subscription_id=subscription_id,
+    )
+    transitions = invoice.get("status_transitions") or {}
+    payment = recording.record_payment(
+        gift_id=gift_id,
+        provider_id=invoice["id"],
+        amount=_money(invoice.get("amount_paid")),
+        currency=invoice["currency"],
+        paid_at=_when(transitions.get("paid_at") or invoice.get("created")),
+    )
+    return "payment recorded" if payment else "payment known"
+
+
+def _invoice_failed(invoice: dict) -> str:
+    subscription_id, metadata = _invoice_subscription(invoice)
+    if not subscription_id:
+        return "not a subscription invoice"
+    gift_id = _gift_id(invoice, metadata=metadata, subscription_id=subscription_id)
+    if gift_id is None:
+        return _unknown(invoice)
+    payment = recording.record_payment(
+        gift_id=gift_id,
+        provider_id=invoice["id"],
+        amount=_money(invoice.get("amount_due")),
+        currency=invoice["currency"],
+        succeeded=False,
+    )
+    return "renewal failed" if payment else "failure known"
+
+
+def _subscription_ended(subscription: dict) -> str:
+    gift_id = _gift_id(subscription, subscription_id=subscription["id"])
+    if gift_id is None:
+        return _unknown(subscription)
+    at = _when(subscription.get("ended_at") or subscription.get("canceled_at"))
+    stopped = recording.record_cancellation(gift_id=gift_id, at=at)
+    return "cancelled" if stopped else "cancellation known"
+
+
+def _subscription_updated(subscription: dict) -> str:
+    if subscription.get("status") != "canceled":
+        return "no change for us"
+    return _subscription_ended(subscription)
+
+
+HANDLERS = {
+    "checkout.session.completed": _session_completed,
+    "checkout.session.async_payment_succeeded": _session_async_succeeded,
+    "checkout.session.async_payment_failed": _session_async_failed,
+    "checkout.session.expired": _session_expired,
+    "invoice.paid": _invoice_paid,
+    "invoice.payment_failed": _invoice_failed,
+    "customer.subscription.deleted": _subscription_ended,
+    "customer.subscription.updated": _subscription_updated,
+}
