@@ -34,6 +34,8 @@ class StripeStub:
     products: dict[str, dict] = field(default_factory=dict)
     subscriptions: dict[str, dict] = field(default_factory=dict)
     fail_with: tuple[int, dict] | None = None
+    # A form field Stripe refuses (answered 400 with it as the error's ``param``).
+    refuse_field: str = ""
 
     def __post_init__(self):
         self._ids = itertools.count(1)
@@ -102,7 +104,11 @@ class StripeStub:
         )
         with self._lock:
             self.requests.append(received)
-            status, answer = self.fail_with or self._answer(received)
+            if self.refuse_field in received.form:
+                status, answer = 400, error("invalid_request_error", "Invalid value.")
+                answer["error"]["param"] = self.refuse_field
+            else:
+                status, answer = self.fail_with or self._answer(received)
         data = json.dumps(answer).encode()
         handler.send_response(status)
         handler.send_header("Content-Type", "application/json")

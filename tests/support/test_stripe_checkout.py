@@ -144,6 +144,20 @@ def test_stripe_refusing_the_checkout_gives_the_reader_a_message_and_keeps_no_se
     assert once.checkout_id is None
 
 
+def test_a_descriptor_stripe_refuses_does_not_lose_the_gift_and_staff_are_told(
+    stub, newsroom, descriptor, caplog
+):
+    stub.refuse_field = "payment_intent_data[statement_descriptor_suffix]"
+    once = gift("once")
+    url = provider("stripe").start_checkout(once, request=reader_request())
+    refused, sent = stub.calls("POST", "/v1/checkout/sessions")
+    assert refused.form["payment_intent_data[statement_descriptor_suffix]"] == descriptor
+    assert "payment_intent_data[statement_descriptor_suffix]" not in sent.form
+    assert sent.form["payment_intent_data[metadata][gazette_gift]"] == str(once.pk)
+    assert url.startswith("https://checkout.stripe.com/")
+    assert "Shorten it in the reader revenue settings" in caplog.text
+
+
 def test_cancel_stops_the_subscription_at_stripe_then_records_it(stub, newsroom):
     monthly = gift("monthly")
     recording.attach_donor(gift_id=monthly.pk, email="ana@example.org", subscription_id="sub_9")

@@ -85,10 +85,29 @@ def start_checkout(gift: Gift, *, request: HttpRequest) -> str:
                 # Card charges refuse a full descriptor; the suffix follows the account's
                 # prefix (https://docs.stripe.com/get-started/account/statement-descriptors).
                 params["payment_intent_data"]["statement_descriptor_suffix"] = descriptor
-        session = api.v1.checkout.sessions.create(params)
+        session = _create_session(api, params)
     Gift.objects.filter(pk=gift.pk).update(checkout_id=session.id)
     gift.checkout_id = session.id
     return session.url
+
+
+def _create_session(api: stripe.StripeClient, params: dict):
+    try:
+        return api.v1.checkout.sessions.create(params)
+    except stripe.InvalidRequestError as error:
+        suffix = params.get("payment_intent_data", {}).pop("statement_descriptor_suffix", None)
+        if not suffix or "statement_descriptor" not in (error.param or ""):
+            raise
+        # The suffix and the account's prefix together exceed what Stripe takes (22
+        # characters): the gift goes through with the account's own descriptor, which
+        # the setting's help says is what an empty setting means; staff are told.
+        logger.error(
+            "Stripe refused the card statement descriptor %r (%s); this checkout uses the "
+            "account's default. Shorten it in the reader revenue settings.",
+            suffix,
+            error.user_message or error,
+        )
+        return api.v1.checkout.sessions.create(params)
 
 
 def cancel(gift: Gift) -> None:
