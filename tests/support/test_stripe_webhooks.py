@@ -150,6 +150,12 @@ def test_an_expired_checkout_removes_the_gift_that_never_began_and_a_replay_is_h
     )
 
 
+def test_an_expired_checkout_keeps_a_gift_that_got_a_donor_meanwhile():
+    gift = _unpaid_checkout()
+    assert post("checkout_session_expired", gift).content == b"expired, gift kept"
+    assert Gift.objects.get(pk=gift.pk).donor is not None
+
+
 def test_a_renewal_before_the_checkout_completion_makes_one_donor_gift_and_receipt_each():
     gift = start("monthly", "5")
     # Stripe does not promise order: the renewal, then the first invoice, then the session.
