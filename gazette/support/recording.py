@@ -199,3 +199,15 @@ def record_abandoned(*, gift_id: int) -> bool:
         return False
     gift.delete()
     return True
+
+
+@transaction.atomic
+def record_refund(*, payment_id: int) -> bool:
+    """A payment given back in full. True if it was counted as received until now; a
+    second call changes nothing. (A partial refund leaves the payment as it is.)"""
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    if payment.status != Payment.Status.SUCCEEDED:
+        return False
+    payment.status = Payment.Status.REFUNDED
+    payment.save(update_fields=["status"])
+    return True

@@ -22,8 +22,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from . import recording
-from .models import Gift, ProviderEvent
-from .providers.stripe import GIFT_KEY
+from .models import Gift, Payment, ProviderEvent
+from .providers.stripe import GIFT_KEY, client
 
 logger = logging.getLogger(__name__)
 
@@ -223,6 +223,33 @@ def _subscription_updated(subscription: dict) -> str:
     return _subscription_ended(subscription)
 
 
+def _charge_refunded(charge: dict) -> str:
+    if not charge.get("refunded"):
+        return "partial refund, payment kept"
+    intent = charge.get("payment_intent") or ""
+    payment_id = _payment_for(intent)
+    if payment_id is None:
+        return _unknown(charge)
+    return "refunded" if recording.record_refund(payment_id=payment_id) else "refund known"
+
+
+def _payment_for(intent: str) -> int | None:
+    """Our payment a PaymentIntent paid: a one-time gift's is known by the intent; a
+    subscription's by its invoice, which since API version 2025-03-31 a charge no longer
+    names, so Stripe is asked (an error answers 500, and Stripe retries the event)."""
+    if not intent:
+        return None
+    ours = Payment.objects.filter(gift__provider=Gift.Provider.STRIPE)
+    found = ours.filter(provider_id=intent).values_list("pk", flat=True).first()
+    if found:
+        return found
+    paid = client().v1.invoice_payments.list(
+        {"payment": {"type": "payment_intent", "payment_intent": intent}, "limit": 1}
+    )
+    invoices = [item.invoice for item in paid.data]
+    return ours.filter(provider_id__in=invoices).values_list("pk", flat=True).first()
+
+
 HANDLERS = {
     "checkout.session.completed": _session_completed,
     "checkout.session.async_payment_succeeded": _session_async_succeeded,
@@ -232,4 +259,5 @@ HANDLERS = {
     "invoice.payment_failed": _invoice_failed,
     "customer.subscription.deleted": _subscription_ended,
     "customer.subscription.updated": _subscription_updated,
+    "charge.refunded": _charge_refunded,
 }

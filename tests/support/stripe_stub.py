@@ -7,6 +7,7 @@ answers with objects shaped like Stripe's. Only these endpoints exist:
     POST   /v1/checkout/sessions
     GET    /v1/products/<id>        POST /v1/products     POST /v1/products/<id>
     GET    /v1/subscriptions/<id>   POST /v1/subscriptions/<id>   DELETE /v1/subscriptions/<id>
+    GET    /v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]=<id>
 
 Anything else is a 404 in Stripe's error shape, so a call the code should not make fails.
 ``fail_with`` makes every request answer with a given Stripe error.
@@ -33,6 +34,8 @@ class StripeStub:
     requests: list[Received] = field(default_factory=list)
     products: dict[str, dict] = field(default_factory=dict)
     subscriptions: dict[str, dict] = field(default_factory=dict)
+    # PaymentIntent id -> the invoice it paid, for the invoice payments list.
+    invoice_payments: dict[str, str] = field(default_factory=dict)
     fail_with: tuple[int, dict] | None = None
     # A form field Stripe refuses (answered 400 with it as the error's ``param``).
     refuse_field: str = ""
@@ -162,6 +165,23 @@ class StripeStub:
                     r.form[f"{prefix}[recurring][interval]"],
                 )
                 return 200, subscription
+            case ("GET", "v1", "invoice_payments"):
+                intent = r.form.get("payment[payment_intent]", "")
+                invoice = self.invoice_payments.get(intent)
+                paid = {
+                    "id": f"inpay_{intent}",
+                    "object": "invoice_payment",
+                    "invoice": invoice,
+                    "is_default": True,
+                    "payment": {"type": "payment_intent", "payment_intent": intent},
+                    "status": "paid",
+                }
+                return 200, {
+                    "object": "list",
+                    "data": [paid] if invoice else [],
+                    "has_more": False,
+                    "url": "/v1/invoice_payments",
+                }
         return 404, error(
             "invalid_request_error", f"No such resource: {r.path}", "resource_missing"
         )

@@ -15,6 +15,7 @@ from django.test import Client
 
 from gazette.support import recording
 from gazette.support.models import Donor, Gift, Payment, ProviderEvent
+from tests.support.stripe_stub import StripeStub
 
 URL = "/donate/webhooks/stripe/"
 SECRET = "whsec_test_gazette"
@@ -96,9 +97,16 @@ CASES = {
     "checkout_session_async_payment_failed": (lambda: _unpaid_checkout(), (S.DECLINED, {}, 0)),
     "invoice_paid_renewal": (subscribed, (S.ACTIVE, {**FIRST, "in_VeraRenewal1": "succeeded"}, 2)),
     "invoice_payment_failed": (subscribed, (S.PAST_DUE, {**FIRST, "in_VeraRenewal2": "failed"}, 1)),
+    "charge_refunded_once": (lambda: _paid_once(), (S.PAID, {"pi_3Once01": "refunded"}, 1)),
     "customer_subscription_deleted": (subscribed, (S.CANCELLED, FIRST, 1)),
     "customer_subscription_updated_canceled": (subscribed, (S.CANCELLED, FIRST, 1)),
 }
+
+
+def _paid_once() -> Gift:
+    gift = start("once", "25")
+    assert post("checkout_session_completed_payment", gift).content == b"payment recorded"
+    return gift
 
 
 def _unpaid_checkout() -> Gift:
@@ -186,6 +194,27 @@ def test_a_failed_renewal_that_stripe_retries_successfully_is_one_payment_and_on
     assert gift.status == Gift.Status.ACTIVE
     assert paid_statuses(gift) == {"in_VeraFirst": "succeeded", "in_VeraRenewal2": "succeeded"}
     assert len(mail.outbox) == 2
+
+
+def test_a_partial_refund_leaves_the_payment_counted():
+    gift = _paid_once()
+    assert post("charge_refunded_partly", gift).content == b"partial refund, payment kept"
+    assert paid_statuses(gift) == {"pi_3Once01": "succeeded"}
+
+
+def test_a_refunded_renewal_is_found_through_its_invoice_at_stripe(settings):
+    gift = subscribed()
+    post("invoice_paid_renewal", gift)
+    settings.GAZETTE_STRIPE_SECRET_KEY = "sk_test_gazette"
+    with StripeStub() as stub:
+        settings.GAZETTE_STRIPE_API_BASE = stub.url
+        stub.invoice_payments["pi_3Renewal1"] = "in_VeraRenewal1"
+        assert post("charge_refunded_renewal", gift).content == b"refunded"
+        assert post("charge_refunded_renewal", gift).content == b"duplicate: refunded"
+        [asked] = stub.calls("GET", "/v1/invoice_payments")
+    assert asked.form["payment[payment_intent]"] == "pi_3Renewal1"
+    assert paid_statuses(gift) == {"in_VeraFirst": "succeeded", "in_VeraRenewal1": "refunded"}
+    assert len(mail.outbox) == 2  # the two payments' receipts, nothing for the refund
 
 
 def test_a_subscription_update_other_than_cancelling_is_stored_and_changes_nothing():
