@@ -1,8 +1,14 @@
 """Donation endpoints, under /donate/ (the support page itself is a stored page)."""
 
-from django.urls import path  # noqa: F401 - the patterns below use it
+from django.urls import path
+
+from . import donors
 
 app_name = "support"
 urlpatterns: list = [
-    # checkout, test provider, thanks (appeal); webhooks (Stripe); manage links (donors)
+    # checkout, test provider, thanks (appeal); webhooks (Stripe)
+    # The donor's own pages (donors.py).
+    path("manage/", donors.request_link_view, name="manage_request"),
+    path("manage/<str:token>/", donors.manage_view, name="manage"),
+    path("manage/<str:token>/cancel/<int:gift_id>/", donors.cancel_view, name="manage_cancel"),
 ]
