@@ -47,6 +47,12 @@ def is_cross_site(request) -> bool:
     if fetch_site is not None and fetch_site.lower() not in ALLOWED_FETCH_SITES:
         return True
     origin = request.headers.get("Origin")
+    if origin == "null" and fetch_site is not None and fetch_site.lower() == "same-origin":
+        # A form on one of our pages sent with "Referrer-Policy: no-referrer" (the
+        # preference and donor pages, whose addresses hold a token): browsers then send
+        # "Origin: null" (https://fetch.spec.whatwg.org/#serializing-a-request-origin).
+        # Sec-Fetch-Site, which no page can set, says the post came from our own origin.
+        return False
     if origin is not None:
         host = urlsplit(origin).hostname  # None for "null" (sandboxed frames, file://)
         if not host or host.lower() not in site_hosts():

@@ -44,6 +44,7 @@ def test_the_page_shows_the_donors_gifts_and_payments_and_sets_no_cookie(monthly
     assert response["Referrer-Policy"] == "no-referrer"
     assert "no-cache" in response["Cache-Control"]
     assert "<script" not in page and "style=" not in page
+    assert "default-src" in response["Content-Security-Policy"]
     # Only the running gift can be changed or stopped.
     assert page.count('name="gift"') == 1
     assert f"/cancel/{monthly.pk}/" in page
@@ -127,6 +128,16 @@ def test_a_post_from_another_site_is_refused(monthly):
     assert response.status_code == 403
     monthly.refresh_from_db()
     assert monthly.status == Gift.Status.ACTIVE
+
+
+def test_a_post_from_our_own_no_referrer_page_is_accepted(monthly):
+    """The page is sent with "Referrer-Policy: no-referrer", so Chromium posts its forms
+    with "Origin: null"; Sec-Fetch-Site says they came from our own origin."""
+    headers = {"Sec-Fetch-Site": "same-origin", "Origin": "null"}
+    response = Client().post(f"{manage_path(monthly)}cancel/{monthly.pk}/", headers=headers)
+    assert response.status_code == 200
+    monthly.refresh_from_db()
+    assert monthly.status == Gift.Status.CANCELLED
 
 
 @pytest.mark.parametrize("kind", ["expired", "forged"])
