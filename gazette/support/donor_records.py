@@ -19,6 +19,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 
 from . import crypto
@@ -131,10 +133,11 @@ def erase_donor(donor: Donor) -> Erasure:
 def _forget(donor_id: int) -> tuple[int, int]:
     gifts = Gift.objects.select_for_update().filter(donor_id=donor_id)
     gift_ids = list(gifts.values_list("pk", flat=True))
-    payments = Payment.objects.filter(gift_id__in=gift_ids)
-    payment_count = payments.count()
-    for payment in payments.only("pk"):
-        Payment.objects.filter(pk=payment.pk).update(provider_id=f"erased-{payment.pk}")
+    # The provider's payment id would name the donor to anyone holding the provider's
+    # records; "erased-<our id>" keeps each payment distinct (unique per gift).
+    payment_count = Payment.objects.filter(gift_id__in=gift_ids).update(
+        provider_id=Concat(Value("erased-"), Cast("pk", CharField()))
+    )
     Gift.objects.filter(pk__in=gift_ids).update(donor=None, checkout_id=None, subscription_id=None)
     Donor.objects.filter(pk=donor_id).delete()
     return len(gift_ids), payment_count

@@ -7,6 +7,7 @@ from decimal import Decimal
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from gazette.support.models import Gift
 from tests.newsletters.sink import Sink
@@ -41,14 +42,16 @@ def test_a_donor_gets_a_fresh_link_changes_and_stops_the_gift(browser, site, sin
     page.on("console", lambda message: message.type == "error" and errors.append(message.text))
 
     page.goto(site + "/donate/manage/not-a-real-token/")
-    assert page.get_by_role("heading", name="This link has expired or does not work").is_visible()
+    expect(
+        page.get_by_role("heading", name="This link has expired or does not work")
+    ).to_be_visible()
     assert errors == [
         "Failed to load resource: the server responded with a status of 404 (Not Found)"
     ]
     errors.clear()  # the forged link's page answers 404, as it should
     page.fill("#manage-email", DONOR)
     page.get_by_role("button", name="Send me a link").click()
-    assert page.get_by_text("If gifts were made from this address").is_visible()
+    expect(page.get_by_text("If gifts were made from this address")).to_be_visible()
 
     mails = [item.parsed() for item in sink.to(DONOR)]
     links = [
@@ -58,19 +61,19 @@ def test_a_donor_gets_a_fresh_link_changes_and_stops_the_gift(browser, site, sin
     ]
     assert links and links[-1], "the fresh link did not arrive"
     page.goto(site + urlsplit(site + links[-1].group(1)).path)
-    assert page.get_by_role("heading", name="5.00 USD, monthly").is_visible()
+    expect(page.get_by_role("heading", name="5.00 USD, monthly")).to_be_visible()
     screenshot(page, "donor-manage")
 
     page.fill(f"#amount-{gift.pk}", "8")
     page.get_by_role("button", name="Change my gift").click()
-    assert page.get_by_text("Your change is saved").is_visible()
+    expect(page.get_by_text("Your change is saved")).to_be_visible()
     gift.refresh_from_db()
     assert gift.amount == Decimal("8")
 
     page.get_by_role("link", name="Stop this gift").click()
-    assert page.get_by_role("heading", name="Stop your gift?").is_visible()
+    expect(page.get_by_role("heading", name="Stop your gift?")).to_be_visible()
     page.get_by_role("button", name="Yes, stop my gift").click()
-    assert page.get_by_text("Your gift is stopped").is_visible()
+    expect(page.get_by_text("Your gift is stopped")).to_be_visible()
     screenshot(page, "donor-manage-stopped")
     gift.refresh_from_db()
     assert gift.status == Gift.Status.CANCELLED

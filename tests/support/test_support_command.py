@@ -200,3 +200,14 @@ def test_staff_without_the_permission_see_no_donors(db):
     client = staff()
     assert client.get("/admin/donor/").status_code in (302, 403)
     assert client.get(f"/admin/donor/data/{gift.donor_id}/").status_code in (302, 403)
+
+
+def test_admin_erase_says_why_when_the_provider_will_not_stop_the_gift(db):
+    gift = give("vera@example.org")
+    client = staff("view_donor", "delete_donor")
+    refusal = ProviderError("Stripe is not answering.")
+    with mock.patch("gazette.support.providers.testmode.cancel", side_effect=refusal):
+        response = client.post(f"/admin/donor/delete/{gift.donor_id}/", follow=True)
+    assert "Stripe is not answering." in response.content.decode()
+    gift.refresh_from_db()
+    assert gift.donor.email == "vera@example.org" and gift.status == Gift.Status.ACTIVE
