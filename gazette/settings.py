@@ -481,3 +481,10 @@ GAZETTE_STRIPE_API_BASE = os.environ.get("GAZETTE_STRIPE_API_BASE", "")
 GAZETTE_SUPPORT_WINDOW = int(os.environ.get("GAZETTE_SUPPORT_WINDOW", "600"))
 GAZETTE_SUPPORT_PER_CLIENT = int(os.environ.get("GAZETTE_SUPPORT_PER_CLIENT", "5"))
 GAZETTE_SUPPORT_GLOBAL = int(os.environ.get("GAZETTE_SUPPORT_GLOBAL", "200"))
+# The form where a donor asks for a fresh manage link (gazette/support/donors.py): requests
+# per client address and from everyone together in a window (seconds), and at most one
+# mail per email address in the mail window.
+GAZETTE_DONOR_LINK_WINDOW = int(os.environ.get("GAZETTE_DONOR_LINK_WINDOW", "3600"))
+GAZETTE_DONOR_LINK_PER_CLIENT = int(os.environ.get("GAZETTE_DONOR_LINK_PER_CLIENT", "5"))
+GAZETTE_DONOR_LINK_GLOBAL = int(os.environ.get("GAZETTE_DONOR_LINK_GLOBAL", "500"))
+GAZETTE_DONOR_LINK_MAIL_WINDOW = int(os.environ.get("GAZETTE_DONOR_LINK_MAIL_WINDOW", "900"))

@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
+
+from gazette import ratelimits
 
 from . import signup
 from .models import Newsletter, Subscriber, Subscription
@@ -164,7 +165,11 @@ def _mail_confirmation(subscriber: Subscriber, newsletters: list[Newsletter]) ->
     over and over must not flood the reader's mailbox. The link of an earlier mail for the
     same set still confirms (it names the subscriptions, which are pending again)."""
     ids = sorted(item.pk for item in newsletters)
-    key = signup._keyed("preferences-mail", f"{subscriber.pk}:{ids}")
-    if not cache.add(key, 1, timeout=settings.GAZETTE_SIGNUP_MAIL_WINDOW):
+    if not ratelimits.first_in_window(
+        "preferences-mail",
+        f"{subscriber.pk}:{ids}",
+        prefix="newsletters",
+        window=settings.GAZETTE_SIGNUP_MAIL_WINDOW,
+    ):
         return
     signup.mail_confirmation(subscriber, newsletters, subscriber.language or settings.LANGUAGE_CODE)

@@ -8,20 +8,19 @@ field, and rate limits. A signup only ever stores a *pending* subscription; noth
 to it until the owner of the address follows the emailed link.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from email.utils import formataddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core import signing
-from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
+
+from gazette import ratelimits
 
 from .models import ErasedAddress, Newsletter, Subscriber, Subscription, Suppression
 from .tokens import preferences_token, unsubscribe_signer
@@ -48,6 +47,12 @@ def is_cross_site(request) -> bool:
     if fetch_site is not None and fetch_site.lower() not in ALLOWED_FETCH_SITES:
         return True
     origin = request.headers.get("Origin")
+    if origin == "null" and fetch_site is not None and fetch_site.lower() == "same-origin":
+        # A form on one of our pages sent with "Referrer-Policy: no-referrer" (the
+        # preference and donor pages, whose addresses hold a token): browsers then send
+        # "Origin: null" (https://fetch.spec.whatwg.org/#serializing-a-request-origin).
+        # Sec-Fetch-Site, which no page can set, says the post came from our own origin.
+        return False
     if origin is not None:
         host = urlsplit(origin).hostname  # None for "null" (sandboxed frames, file://)
         if not host or host.lower() not in site_hosts():
@@ -55,32 +60,17 @@ def is_cross_site(request) -> bool:
     return False
 
 
-def _keyed(kind: str, value: str) -> str:
-    """A cache key naming ``value`` by a keyed hash, so that even the cache does not hold
-    a reader's IP address or email address in the clear."""
-    mac = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
-    return f"newsletters:{kind}:{mac.hexdigest()[:32]}"
-
-
-def _count(key: str, window: int) -> int:
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
-
-
 def over_rate_limit(client_address: str) -> bool:
     """Count a signup attempt; True if this client, or everyone together, has used up the
     window. The client's address lives only in the cache, hashed, and expires with the
     window: it is never written to the database or logs, because a newsroom's records can
     be seized, and a list of its readers' addresses would endanger them."""
-    window = settings.GAZETTE_SIGNUP_WINDOW
-    per_client = _count(_keyed("signup-client", client_address), window)
-    overall = _count("newsletters:signup-all", window)
-    return (
-        per_client > settings.GAZETTE_SIGNUP_PER_CLIENT or overall > settings.GAZETTE_SIGNUP_GLOBAL
+    return ratelimits.over_limit(
+        prefix="newsletters:signup",
+        client_address=client_address,
+        window=settings.GAZETTE_SIGNUP_WINDOW,
+        per_client=settings.GAZETTE_SIGNUP_PER_CLIENT,
+        overall=settings.GAZETTE_SIGNUP_GLOBAL,
     )
 
 
@@ -172,7 +162,9 @@ def mail_confirmation(subscriber: Subscriber, newsletters: list[Newsletter], lan
 def _first_mail_in_window(email: str) -> bool:
     """At most one confirmation mail per address per window, however often it is typed in
     (by its owner, or by someone using our form to flood it)."""
-    return cache.add(_keyed("signup-mail", email), 1, timeout=settings.GAZETTE_SIGNUP_MAIL_WINDOW)
+    return ratelimits.first_in_window(
+        "signup-mail", email, prefix="newsletters", window=settings.GAZETTE_SIGNUP_MAIL_WINDOW
+    )
 
 
 def confirmation_token(subscriber: Subscriber, newsletters: list[Newsletter]) -> str:

@@ -7,44 +7,31 @@ Staff see it with the "view subscriber" permission and erase with "delete subscr
 record made in the admin would carry no consent of the reader's.
 """
 
-import json
-
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef
-from django.http import HttpResponse
-from django.urls import path, reverse
-from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters import ChoiceFilter, ModelChoiceFilter
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import Button
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
+
+from gazette.personal_records import (
+    DataDownloadView,
+    EraseLabelIndexMixin,
+    RecordInspectMixin,
+    RecordViewSetMixin,
+    ViewAndEraseOnly,
+)
 
 from .models import Delivery, Newsletter, Subscriber, Subscription, Suppression, normalise_email
 from .subscribers import erase_subscriber, subscriber_data
 
-NEVER = ("add", "change")
 DELIVERIES_SHOWN = 100
 
 
-class SubscriberPermissionPolicy(ModelPermissionPolicy):
-    def user_has_permission(self, user, action):
-        return action not in NEVER and super().user_has_permission(user, action)
-
-    def users_with_any_permission(self, actions):
-        actions = [action for action in actions if action not in NEVER]
-        if not actions:
-            return get_user_model().objects.none()
-        return super().users_with_any_permission(actions)
-
-
-register_permission_policy(Subscriber, SubscriberPermissionPolicy(Subscriber))
+register_permission_policy(Subscriber, ViewAndEraseOnly(Subscriber))
 
 
 class SubscriberFilterSet(WagtailFilterSet):
@@ -85,7 +72,7 @@ class NewslettersColumn(Column):
         )
 
 
-class SubscriberIndexView(generic.IndexView):
+class SubscriberIndexView(EraseLabelIndexMixin, generic.IndexView):
     def get_base_queryset(self):
         return super().get_base_queryset().prefetch_related("subscriptions__newsletter")
 
@@ -99,31 +86,10 @@ class SubscriberIndexView(generic.IndexView):
                 pass
         return super().search_queryset(queryset)
 
-    def get_list_more_buttons(self, instance):
-        buttons = super().get_list_more_buttons(instance)
-        for button in buttons:
-            if button.url == self.get_delete_url(instance):
-                button.label = _("Erase")
-        return buttons
 
-
-class SubscriberInspectView(generic.InspectView):
+class SubscriberInspectView(RecordInspectMixin, generic.InspectView):
     template_name = "newsletters/admin/subscriber_inspect.html"
     fields = ["email", "name", "language", "status", "created_at"]
-
-    @cached_property
-    def header_more_buttons(self):
-        buttons = [
-            Button(
-                _("Download their data (JSON)"),
-                url=reverse("subscriber:data", args=(self.object.pk,)),
-                icon_name="download",
-                priority=10,
-            )
-        ]
-        if delete_url := self.get_delete_url():
-            buttons.append(Button(_("Erase"), url=delete_url, icon_name="bin", priority=20))
-        return buttons
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -161,20 +127,11 @@ class SubscriberEraseView(generic.DeleteView):
         return _("Subscriber erased.")
 
 
-class SubscriberDataView(generic.InspectView):
-    """Everything stored about one subscriber, as a JSON download (an access request)."""
-
-    def get(self, request, *args, **kwargs):
-        data = subscriber_data(self.object.email)
-        response = HttpResponse(
-            json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
-        )
-        name = f"subscriber-{self.object.pk}-{timezone.localdate().isoformat()}.json"
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+class SubscriberDataView(DataDownloadView):
+    data_function = staticmethod(lambda subscriber: subscriber_data(subscriber.email))
 
 
-class SubscriberViewSet(ModelViewSet):
+class SubscriberViewSet(RecordViewSetMixin, ModelViewSet):
     model = Subscriber
     name = "subscriber"
     icon = "mail"
@@ -185,6 +142,7 @@ class SubscriberViewSet(ModelViewSet):
     copy_view_enabled = False
     index_view_class = SubscriberIndexView
     inspect_view_class = SubscriberInspectView
+    data_view_class = SubscriberDataView
     delete_view_class = SubscriberEraseView
     filterset_class = SubscriberFilterSet
     form_fields = ["name"]  # required by ModelViewSet; its add and edit views refuse everyone
@@ -197,17 +155,6 @@ class SubscriberViewSet(ModelViewSet):
         NewslettersColumn("newsletters", label=_("Newsletters")),
         DateColumn("created_at", label=_("Since")),
     ]
-
-    def get_permissions_to_register(self):
-        return (
-            super()
-            .get_permissions_to_register()
-            .filter(codename__in=["view_subscriber", "delete_subscriber"])
-        )
-
-    def get_urlpatterns(self):
-        data_view = self.construct_view(SubscriberDataView, **self.get_inspect_view_kwargs())
-        return [*super().get_urlpatterns(), path("data/<int:pk>/", data_view, name="data")]
 
 
 subscriber_viewset = SubscriberViewSet()

@@ -18,7 +18,16 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-__all__ = ["InvalidToken", "digests", "email_digest", "normalise_email", "open_", "seal"]
+__all__ = [
+    "InvalidToken",
+    "digests",
+    "email_digest",
+    "normalise_email",
+    "open_",
+    "reseal",
+    "seal",
+    "sealed_with_newest",
+]
 
 
 @lru_cache(maxsize=4)
@@ -65,6 +74,18 @@ def reseal(token: str) -> str:
     if not token:
         return ""
     return _configured()[0].rotate(token.encode()).decode()
+
+
+def sealed_with_newest(token: str) -> bool:
+    """Whether ``token`` is already sealed with the newest key (a rotation skips it)."""
+    if not token:
+        return True
+    newest = Fernet(settings.GAZETTE_DONOR_KEYS[0].encode())
+    try:
+        newest.decrypt(token.encode())
+    except InvalidToken:
+        return False
+    return True
 
 
 def normalise_email(email: str) -> str:

@@ -25,6 +25,11 @@ def donor_for_token(token: str) -> Donor | None:
     return Donor.objects.filter(pk=signing.b62_decode(value)).first()
 
 
+def manage_url(donor: Donor) -> str:
+    """The full address of ``donor``'s manage page, for mails."""
+    return f"{settings.GAZETTE_BASE_URL}/donate/manage/{manage_token(donor)}/"
+
+
 THANKS_SALT = "gazette.support.thanks"
 
 

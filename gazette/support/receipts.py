@@ -68,8 +68,6 @@ def _mail_receipt(payment: Payment) -> None:
 
 
 def manage_url(gift) -> str:
-    from django.conf import settings
+    from .links import manage_url as donor_manage_url
 
-    from .links import manage_token
-
-    return f"{settings.GAZETTE_BASE_URL}/donate/manage/{manage_token(gift.donor)}/"
+    return donor_manage_url(gift.donor)
