@@ -116,6 +116,9 @@ class FundraisingView(WagtailAdminTemplateMixin, TemplateView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
     def get_context_data(self, **kwargs):
         key = self.request.GET.get("period", figures.DEFAULT_PERIOD)
         if key not in figures.PERIODS:
