@@ -12,7 +12,7 @@ PostgreSQL alike), so a payment at 23:30 on 31 March in Riga counts for March.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DateField, Min, Q, Sum
@@ -82,7 +82,7 @@ def period(key: str, *, now: datetime | None = None) -> Period:
     now = now or timezone.now()
     this_month = month_of(now)
     if key == "30d":
-        start = now - timezone.timedelta(days=30)
+        start = now - timedelta(days=30)
         first = month_of(start)
     elif key == "12m":
         first = add_months(this_month, -11)
@@ -104,14 +104,8 @@ def period(key: str, *, now: datetime | None = None) -> Period:
     )
 
 
-def _month(value) -> date:
-    """TruncMonth's value as the first day of the month (a date on every backend)."""
-    if isinstance(value, datetime):
-        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return value
-
-
 def truncated_month(field_name: str) -> TruncMonth:
+    """The first day of the month of a moment, as a date, in the newsroom's time zone."""
     return TruncMonth(field_name, output_field=DateField(), tzinfo=timezone.get_current_timezone())
 
 
@@ -155,7 +149,7 @@ def received(p: Period) -> dict[str, Received]:
     for row in rows:
         figures = result.setdefault(row["currency"], Received(row["currency"]))
         bucket = figures.once if row["gift__frequency"] == Frequency.ONCE else figures.recurring
-        bucket[_month(row["month"])] += money(row["total"])
+        bucket[row["month"]] += money(row["total"])
         figures.payments += row["count"]
     return dict(sorted(result.items()))
 
@@ -201,7 +195,7 @@ def recurring(p: Period) -> dict[str, Recurring]:
     groups = []
     for row in rows:
         figures = result.setdefault(row["currency"], Recurring(row["currency"]))
-        start, end = _month(row["start"]), row["end"] and _month(row["end"])
+        start, end = row["start"], row["end"]
         value = _monthly_value(row["frequency"], money(row["amount"]))
         groups.append((figures, start, end, row["status"], value))
         figures.started[start] += row["gifts"]

@@ -2,7 +2,7 @@
 page that shows them (to whom), and the demo's year of donations under it."""
 
 import xml.etree.ElementTree as ET
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -280,7 +280,7 @@ def test_the_demo_history_is_what_the_recording_path_leaves_and_mails_nobody(
     # A year of it, dated as the story goes, not at the moment it was loaded.
     oldest = Payment.objects.order_by("paid_at").first().paid_at
     assert 300 < (now - oldest).days <= 365
-    assert Gift.objects.filter(started_at__lt=now - timezone.timedelta(days=180)).exists()
+    assert Gift.objects.filter(started_at__lt=now - timedelta(days=180)).exists()
     assert not Gift.objects.exclude(started_at=None).filter(donor=None).exists()
     # Each monthly gift's renewals are a month apart, as a provider would charge them.
     monthly = Gift.objects.filter(frequency="monthly", status="active").first()
@@ -288,7 +288,7 @@ def test_the_demo_history_is_what_the_recording_path_leaves_and_mails_nobody(
     assert all(27 < (b - a).days < 32 for a, b in zip(dates, dates[1:], strict=False))
     assert Gift.objects.filter(article=newsroom["lead"]).exists()
     assert all("@example.org" in d.email for d in Donor.objects.all())
-    assert Donor.objects.filter(created_at__lt=now - timezone.timedelta(days=30)).exists()
+    assert Donor.objects.filter(created_at__lt=now - timedelta(days=30)).exists()
     with django_capture_on_commit_callbacks(execute=True):  # whereas a new payment's is
         recording.record_payment(
             gift_id=Gift.objects.filter(status="active").first().pk,
