@@ -146,3 +146,20 @@ def _make_newsroom() -> dict:
         "other": other,
         "pages": pages,
     }
+
+
+def make_staff(username: str, *permissions: str, email: str = ""):
+    """A user who may enter the Wagtail admin, with ``permissions`` ("app.codename")
+    through a group of their own, as roles grant them."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    user = get_user_model().objects.create_user(username, email, "correct horse 42")
+    group = Group.objects.create(name=f"{username} group")
+    for name in ("wagtailadmin.access_admin", *permissions):
+        app_label, codename = name.split(".")
+        group.permissions.add(
+            Permission.objects.get(content_type__app_label=app_label, codename=codename)
+        )
+    user.groups.add(group)
+    return user

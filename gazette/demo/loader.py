@@ -1,6 +1,6 @@
 """Loads the demo newsroom, The Lantern, from data/newsroom.json: sections, authors, articles
-with drawn lead images, plain pages, its two newsletters (weekly and breaking news), and a
-Russian edition's front page."""
+with drawn lead images, plain pages, a year of donations (gazette.support.demo), its two
+newsletters (weekly and breaking news), and a Russian edition's front page."""
 
 import json
 from datetime import timedelta
@@ -26,6 +26,7 @@ from gazette.newsroom.models import (
     StandardPage,
 )
 from gazette.publishing.building import rebuilds_paused
+from gazette.support.demo import load_donation_history
 
 from .images import draw_image
 
@@ -135,6 +136,9 @@ def _load(*, now, progress) -> HomePage:
             "support_page": pages.get("support"),
         },
     )
+
+    # A year of donations for the Fundraising dashboard, given from the pages above.
+    load_donation_history(now=now)
 
     for item in data["newsletters"]:
         # The demo's mail domain is fictional (.example, RFC 2606): mail goes to whatever

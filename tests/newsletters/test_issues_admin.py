@@ -5,8 +5,6 @@ the permissions are refused. Mail goes to a real SMTP server on loopback."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.test import Client
 from django.utils import timezone
 from wagtail.models import ModelLogEntry
@@ -15,6 +13,7 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data
 from gazette.newsletters.models import Delivery, Issue
 from gazette.newsletters.scheduling import default_send_at
 from gazette.newsletters.sending import prepare
+from tests.factories import make_staff as person
 
 from .conftest import make_issue, make_newsletter, make_subscribers
 
@@ -22,18 +21,6 @@ pytestmark = pytest.mark.django_db
 
 ISSUES = "/admin/snippets/newsletters/issue/"
 EDITOR_EMAIL = "editor@lantern.example"
-
-
-def person(username: str, *permissions: str, email: str = ""):
-    user = get_user_model().objects.create_user(username, email, "correct horse 42")
-    group = Group.objects.create(name=f"{username} group")
-    for name in ("wagtailadmin.access_admin", *permissions):
-        app_label, codename = name.split(".")
-        group.permissions.add(
-            Permission.objects.get(content_type__app_label=app_label, codename=codename)
-        )
-    user.groups.add(group)
-    return user
 
 
 ISSUE_PERMISSIONS = [

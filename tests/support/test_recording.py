@@ -17,7 +17,7 @@ def monthly_gift() -> Gift:
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_payment_reported_twice_is_one_payment_and_one_receipt():
     gift = monthly_gift()
     recording.attach_donor(gift_id=gift.pk, email="Ana@Example.org", subscription_id="sub_1")
@@ -31,7 +31,7 @@ def test_a_payment_reported_twice_is_one_payment_and_one_receipt():
     assert "/donate/manage/" in mail.outbox[0].body
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_renewal_before_the_checkout_completes_still_makes_one_donor_and_gift():
     gift = monthly_gift()
     recording.record_payment(
