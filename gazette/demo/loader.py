@@ -1,6 +1,6 @@
 """Loads the demo newsroom, The Lantern, from data/newsroom.json: sections, authors, articles
-with drawn lead images, plain pages, its two newsletters (weekly and breaking news), and a
-Russian edition's front page."""
+with drawn lead images, plain pages, the support page and its appeal, its two newsletters
+(weekly and breaking news), and a Russian edition's front page."""
 
 import json
 from datetime import timedelta
@@ -26,6 +26,7 @@ from gazette.newsroom.models import (
     StandardPage,
 )
 from gazette.publishing.building import rebuilds_paused
+from gazette.support.models import SupportPage, SupportSettings
 
 from .images import draw_image
 
@@ -118,7 +119,8 @@ def _load(*, now, progress) -> HomePage:
 
     pages = {}
     for item in data["pages"]:
-        page = StandardPage(
+        kind = SupportPage if item.get("type") == "support" else StandardPage
+        page = kind(
             title=item["title"], slug=item["slug"], intro=item["intro"], body=stream(item["body"])
         )
         home.add_child(instance=page)
@@ -135,6 +137,8 @@ def _load(*, now, progress) -> HomePage:
             "support_page": pages.get("support"),
         },
     )
+
+    SupportSettings.objects.update_or_create(site=site, defaults=data["support"])
 
     for item in data["newsletters"]:
         # The demo's mail domain is fictional (.example, RFC 2606): mail goes to whatever

@@ -8,8 +8,6 @@ field, and rate limits. A signup only ever stores a *pending* subscription; noth
 to it until the owner of the address follows the emailed link.
 """
 
-import hashlib
-import hmac
 from dataclasses import dataclass
 from email.utils import formataddr
 from urllib.parse import urlsplit
@@ -22,6 +20,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django_tasks import task
+
+from gazette import ratelimits
 
 from .models import ErasedAddress, Newsletter, Subscriber, Subscription, Suppression
 from .tokens import preferences_token, unsubscribe_signer
@@ -56,31 +56,19 @@ def is_cross_site(request) -> bool:
 
 
 def _keyed(kind: str, value: str) -> str:
-    """A cache key naming ``value`` by a keyed hash, so that even the cache does not hold
-    a reader's IP address or email address in the clear."""
-    mac = hmac.new(settings.SECRET_KEY.encode(), f"{kind}:{value}".encode(), hashlib.sha256)
-    return f"newsletters:{kind}:{mac.hexdigest()[:32]}"
-
-
-def _count(key: str, window: int) -> int:
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
+    return ratelimits.keyed("newsletters", kind, value)
 
 
 def over_rate_limit(client_address: str) -> bool:
     """Count a signup attempt; True if this client, or everyone together, has used up the
-    window. The client's address lives only in the cache, hashed, and expires with the
-    window: it is never written to the database or logs, because a newsroom's records can
-    be seized, and a list of its readers' addresses would endanger them."""
-    window = settings.GAZETTE_SIGNUP_WINDOW
-    per_client = _count(_keyed("signup-client", client_address), window)
-    overall = _count("newsletters:signup-all", window)
-    return (
-        per_client > settings.GAZETTE_SIGNUP_PER_CLIENT or overall > settings.GAZETTE_SIGNUP_GLOBAL
+    window (``gazette.ratelimits``: the address lives only in the cache, hashed)."""
+    return ratelimits.over_limit(
+        namespace="newsletters",
+        kind="signup",
+        client=client_address,
+        window=settings.GAZETTE_SIGNUP_WINDOW,
+        per_client=settings.GAZETTE_SIGNUP_PER_CLIENT,
+        overall=settings.GAZETTE_SIGNUP_GLOBAL,
     )
 
 

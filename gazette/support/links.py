@@ -23,3 +23,26 @@ def donor_for_token(token: str) -> Donor | None:
     except signing.BadSignature:  # includes SignatureExpired
         return None
     return Donor.objects.filter(pk=signing.b62_decode(value)).first()
+
+
+THANKS_SALT = "gazette.support.thanks"
+
+
+def thanks_token(gift) -> str:
+    """The token of a gift's thank-you page (/donate/thanks/<token>/), where a provider
+    sends the reader after paying. It names the gift only; the page shows nothing about
+    the donor."""
+    return signing.dumps(gift.pk, salt=THANKS_SALT)
+
+
+def gift_for_thanks_token(token: str):
+    """The gift a genuine thank-you token names; None otherwise."""
+    from .models import Gift
+
+    try:
+        gift_id = signing.loads(token, salt=THANKS_SALT)
+    except signing.BadSignature:
+        return None
+    if not isinstance(gift_id, int):
+        return None
+    return Gift.objects.filter(pk=gift_id).first()

@@ -1,8 +1,14 @@
 """Donation endpoints, under /donate/ (the support page itself is a stored page)."""
 
-from django.urls import path  # noqa: F401 - the patterns below use it
+from django.urls import path
+
+from . import checkout
+from .providers import testmode
 
 app_name = "support"
 urlpatterns: list = [
-    # checkout, test provider, thanks (appeal); webhooks (Stripe); manage links (donors)
+    path("checkout/", checkout.checkout_view, name="checkout"),
+    path("thanks/<str:token>/", checkout.thanks_view, name="thanks"),
+    path("test/<str:token>/", testmode.checkout_view, name="test_checkout"),
+    # webhooks (Stripe); manage links (donors)
 ]
