@@ -88,6 +88,12 @@ def currency_symbol(code: str) -> str:
     return CURRENCIES.get(code, f"{code} ")
 
 
+def _cents(value) -> Decimal:
+    """A money setting as the database gives it back (2.9 from a default is 2.90 once
+    saved), so that a page reads the same whether its settings were just created or not."""
+    return Decimal(value).quantize(Decimal("0.01"))
+
+
 def offer_for(settings: SupportSettings) -> Offer:
     return Offer(
         site_id=settings.site_id,
@@ -100,11 +106,11 @@ def offer_for(settings: SupportSettings) -> Offer:
         ],
         default_frequency=settings.default_frequency,
         currencies=[Choice(code, currency_symbol(code)) for code in settings.currency_list()],
-        minimum=settings.minimum_amount,
-        maximum=settings.maximum_amount,
+        minimum=_cents(settings.minimum_amount),
+        maximum=_cents(settings.maximum_amount),
         offer_fee_cover=settings.offer_fee_cover,
-        fee_percent=settings.fee_percent,
-        fee_fixed=settings.fee_fixed,
+        fee_percent=_cents(settings.fee_percent),
+        fee_fixed=_cents(settings.fee_fixed),
         remind_days=settings.remind_days,
         thanks_days=settings.thanks_days,
         show_every=settings.show_every,
