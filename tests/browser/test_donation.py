@@ -124,6 +124,12 @@ def test_a_reader_gives_monthly_and_is_thanked_on_later_pages(browser, demo, sin
     page.goto(demo + first)
     assert appeal_state(page) == "thanks"
 
+    # The support page: the fuller form and the manual methods, QR codes drawn here.
+    page.goto(demo + "/support/")
+    assert page.locator("svg.crypto-qr").count() == 2
+    assert page.get_by_role("heading", name="Bank transfer").is_visible()
+    screenshot(page, "donation-support-page")
+
     assert context.cookies() == []
     assert all(url.startswith(demo) for url in requests), requests
     context.close()
