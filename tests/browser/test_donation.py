@@ -176,3 +176,24 @@ def test_the_appeal_shows_on_every_nth_article_view(browser, demo):
     assert seen == ["shown", "capped", "capped", "shown", "capped", "capped", "shown"]
     assert context.cookies() == []
     context.close()
+
+
+def test_without_javascript_every_preset_works_and_the_appeal_always_shows(browser, demo):
+    first = articles(1)[0]
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(demo + first)
+    appeal = page.locator(".appeal")
+    assert appeal.is_visible() and appeal.get_attribute("data-state") is None
+    # Every frequency's amounts are on show; "Remind me later" needs the script, so hides.
+    for amount in ("$2", "$10", "$100"):
+        assert appeal.get_by_label(amount, exact=True).first.is_visible()
+    assert not appeal.get_by_role("button", name="Remind me later").is_visible()
+    appeal.get_by_label("Annual").check()
+    appeal.get_by_label("$100", exact=True).check()
+    appeal.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/donate/test/**")
+    gift = Gift.objects.get()
+    assert (gift.frequency, gift.amount) == ("annual", Decimal("100"))
+    assert context.cookies() == []
+    context.close()
