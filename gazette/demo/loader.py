@@ -1,6 +1,7 @@
 """Loads the demo newsroom, The Lantern, from data/newsroom.json: sections, authors, articles
-with drawn lead images, plain pages, a year of donations (gazette.support.demo), its two
-newsletters (weekly and breaking news), and a Russian edition's front page."""
+with drawn lead images, plain pages, the support page and its appeal, a year of donations
+(gazette.support.demo), its two newsletters (weekly and breaking news), and a Russian
+edition's front page."""
 
 import json
 from datetime import timedelta
@@ -27,6 +28,7 @@ from gazette.newsroom.models import (
 )
 from gazette.publishing.building import rebuilds_paused
 from gazette.support.demo import load_donation_history
+from gazette.support.models import SupportPage, SupportSettings
 
 from .images import draw_image
 
@@ -119,7 +121,8 @@ def _load(*, now, progress) -> HomePage:
 
     pages = {}
     for item in data["pages"]:
-        page = StandardPage(
+        kind = SupportPage if item.get("type") == "support" else StandardPage
+        page = kind(
             title=item["title"], slug=item["slug"], intro=item["intro"], body=stream(item["body"])
         )
         home.add_child(instance=page)
@@ -136,6 +139,8 @@ def _load(*, now, progress) -> HomePage:
             "support_page": pages.get("support"),
         },
     )
+
+    SupportSettings.objects.update_or_create(site=site, defaults=data["support"])
 
     # A year of donations for the Fundraising dashboard, given from the pages above.
     load_donation_history(now=now)

@@ -18,6 +18,7 @@ from gazette.newsroom.models import (
 )
 from gazette.newsroom.models.base import path_under, url_roots
 from gazette.newsroom.models.pages import PAGE_SIZE
+from gazette.support.models import SupportPage
 
 from . import sitemaps
 from .feeds import FORMATS
@@ -98,6 +99,8 @@ def site_paths() -> Iterator[str]:
             for section in SectionPage.objects.live().public().descendant_of(home):
                 yield from section_paths(section)
             for page in StandardPage.objects.live().public().descendant_of(home):
+                yield page.relative_path()
+            for page in SupportPage.objects.live().public().descendant_of(home):
                 yield page.relative_path()
             # url_paths only: no page objects, no reverse() for each of 100,000 articles.
             roots = url_roots()

@@ -2,11 +2,15 @@
 
 from django.urls import path
 
-from . import donors, webhooks
+from . import checkout, donors, webhooks
+from .providers import testmode
 
 app_name = "support"
 urlpatterns: list = [
-    # checkout, test provider, thanks (appeal)
+    # The appeal's checkout, the test provider, the thank-you (checkout.py, testmode.py).
+    path("checkout/", checkout.checkout_view, name="checkout"),
+    path("thanks/<str:token>/", checkout.thanks_view, name="thanks"),
+    path("test/<str:token>/", testmode.checkout_view, name="test_checkout"),
     path("webhooks/stripe/", webhooks.stripe_webhook, name="stripe_webhook"),
     # The donor's own pages (donors.py).
     path("manage/", donors.request_link_view, name="manage_request"),

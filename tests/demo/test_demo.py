@@ -15,7 +15,15 @@ from django.test import Client
 
 from gazette.demo.loader import load_demo
 from gazette.newsletters.models import Newsletter
-from gazette.newsroom.models import ArticleKind, ArticlePage, Author, SectionPage, StandardPage
+from gazette.newsroom.models import (
+    ArticleKind,
+    ArticlePage,
+    Author,
+    NewsroomSettings,
+    SectionPage,
+    StandardPage,
+)
+from gazette.support.models import SupportPage
 from tests.workers import ROOT, free_port
 
 
@@ -30,15 +38,14 @@ def test_demo_content_loads_and_every_page_renders_without_cookies():
         assert ArticlePage.objects.published().child_of(section).exists(), section.slug
     assert set(articles.values_list("kind", flat=True)) == set(ArticleKind.values)
     assert Author.objects.filter(is_organisation=True).exists()
-    assert set(StandardPage.objects.live().values_list("slug", flat=True)) >= {
-        "about",
-        "privacy",
-        "support",
-    }
+    assert set(StandardPage.objects.live().values_list("slug", flat=True)) >= {"about", "privacy"}
+    support = SupportPage.objects.live().get(slug="support")
+    assert NewsroomSettings.objects.get().support_page_id == support.pk
     newsletters = Newsletter.objects.order_by("slug").values_list("slug", "kind")
     assert list(newsletters) == [("breaking", "breaking"), ("weekly", "weekly")]
     client = Client()
     paths = ["/", "/ru/", "/newsletters/", *(page.url for page in StandardPage.objects.live())]
+    paths.append(support.url)
     paths += [section.url for section in sections.values()]
     for article in articles.specific():
         assert article.lead_image and article.bylines.exists() and article.tags.exists()

@@ -175,7 +175,15 @@ class ReaderPage(Page):
         context["newsletter_box"] = remember(
             ("newsletter-box", newsroom.site_id), lambda: newsletter_box(newsroom.site_id)
         )
+        context["support_offer"] = support_offer(newsroom.site_id)
         return context
+
+
+def support_offer(site_id: int):
+    """What the donation appeal offers (kept for the build: every article shows it)."""
+    from gazette.support.appeal import site_offer  # support imports newsroom
+
+    return site_offer(site_id)
 
 
 def newsletter_box(site_id: int):

@@ -70,7 +70,7 @@ class HomePage(RoutablePageMixin, ReaderPage):
     )
 
     parent_page_types = ["wagtailcore.Page"]
-    subpage_types = ["newsroom.SectionPage", "newsroom.StandardPage"]
+    subpage_types = ["newsroom.SectionPage", "newsroom.StandardPage", "support.SupportPage"]
     content_panels = [*ReaderPage.content_panels, PageChooserPanel("lead_article")]
 
     class Meta:

@@ -3,5 +3,14 @@ payments and provider events (``donations``)."""
 
 from .appeal import Frequency, SupportSettings
 from .donations import Donor, Gift, Payment, ProviderEvent
+from .pages import SupportPage
 
-__all__ = ["Donor", "Frequency", "Gift", "Payment", "ProviderEvent", "SupportSettings"]
+__all__ = [
+    "Donor",
+    "Frequency",
+    "Gift",
+    "Payment",
+    "ProviderEvent",
+    "SupportPage",
+    "SupportSettings",
+]
