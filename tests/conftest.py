@@ -40,3 +40,20 @@ def _fresh_cache():
     """Each test starts with an empty cache: Wagtail keeps image renditions and site root
     paths there by id, and ids come round again once a test's rows are rolled back."""
     cache.clear()
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test must roll back by serialization: a plain flush recreates
+    the content types under new ids, and the next serialized test's restore then fails on
+    them (an error far from its cause, and only in some orders)."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        if (
+            marker
+            and marker.kwargs.get("transaction")
+            and not marker.kwargs.get("serialized_rollback")
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, "
+                "serialized_rollback=True), or the committed_newsroom fixture."
+            )

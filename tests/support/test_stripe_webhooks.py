@@ -21,7 +21,9 @@ URL = "/donate/webhooks/stripe/"
 SECRET = "whsec_test_gazette"
 EVENTS = Path(__file__).parent / "stripe_events"
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# Serialized rollback, like every transactional test here: a plain flush recreates the
+# content types under new ids, which a later serialized test's restore then collides with.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 @pytest.fixture(autouse=True)
