@@ -4,6 +4,7 @@ later articles; "Remind me later" hides the appeal for its days (a faked clock c
 it comes back); and the frequency cap shows it on every Nth article only. All of it is
 decided in the browser, from localStorage: no cookie is set and nothing leaves the site."""
 
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -136,6 +137,16 @@ def test_a_reader_gives_monthly_and_is_thanked_on_later_pages(browser, demo, sin
     assert page.locator("svg.crypto-qr").count() == 2
     assert page.get_by_role("heading", name="Bank transfer").is_visible()
     screenshot(page, "donation-support-page")
+
+    # The donor stops the monthly gift from the link in the receipt.
+    link = re.search(r"https?://[^/\s]+(/donate/manage/[^/\s]+/)", body)
+    assert link, body
+    page.goto(demo + link.group(1))
+    page.get_by_role("link", name="Stop this gift").click()
+    page.get_by_role("button", name="Yes, stop my gift").click()
+    assert page.get_by_text("Your gift is stopped").is_visible()
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.CANCELLED and gift.ended_at is not None
 
     assert context.cookies() == []
     assert all(url.startswith(demo) for url in requests), requests
