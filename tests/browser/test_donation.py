@@ -153,6 +153,45 @@ def test_a_reader_gives_monthly_and_is_thanked_on_later_pages(browser, demo, sin
     context.close()
 
 
+@pytest.mark.parametrize(
+    ("frequency", "amount", "status"),
+    [("Once", "$25", Gift.Status.PAID), ("Annual", "$50", Gift.Status.ACTIVE)],
+)
+def test_a_reader_gives_once_or_annually_and_gets_a_receipt(
+    browser, demo, sink, frequency, amount, status
+):
+    before = Gift.objects.count()
+    (article,) = articles(1)
+    context, page, requests = reader(browser, demo)
+    page.goto(demo + article)
+    appeal = page.locator(".appeal")
+    appeal.get_by_label(frequency).check()
+    # By role: only the chosen frequency's amounts are visible (Once and Annual share $25, $50).
+    appeal.get_by_role("radio", name=amount, exact=True).check()
+    appeal.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/donate/test/**")
+    address = f"{frequency.lower()}.{DONOR}"
+    page.get_by_label("Email (for your receipt)").fill(address)
+    page.get_by_role("button", name="Pay (test)").click()
+    page.wait_for_url("**/donate/thanks/**")
+
+    gift = the_new_gift(before)
+    assert (gift.frequency, gift.amount, gift.status) == (
+        frequency.lower(),
+        Decimal(amount.strip("$")),
+        status,
+    )
+    assert gift.payments.get().amount == Decimal(amount.strip("$"))
+    receipt = wait_for_mail(sink, address)[0].parsed()
+    body = receipt.get_body(preferencelist=("plain",)).get_content()
+    assert amount.strip("$") in body
+    # Only a gift that renews links the page to stop it.
+    assert ("/donate/manage/" in body) == (frequency == "Annual")
+    assert context.cookies() == []
+    assert all(url.startswith(demo) for url in requests), requests
+    context.close()
+
+
 def test_remind_me_later_hides_the_appeal_for_its_days(browser, demo, screenshot):
     first, second, third = articles(3)
     context, page, requests = reader(browser, demo)
