@@ -10,6 +10,7 @@ from tests.workers import ROOT
 PRODUCTION = {
     "SECRET_KEY": "k7Gq2vX9pL4mN8rT1wY6zB3cF5hJ0dS2aE7uI9oP4qW8eR3tY6uI1oP5aS9dF2gH",
     "ALLOWED_HOSTS": "lantern.example,www.lantern.example",
+    "GAZETTE_DONOR_KEYS": "Xn0mU3OzQ2l6bq8j9m0wq2c1Yk3GZ0P0p2xv7b5Hc0k=",
 }
 
 
@@ -93,3 +94,19 @@ def test_redis_url_switches_cache_and_task_queue(tmp_path):
         "django.core.cache.backends.redis.RedisCache django_tasks_rq.RQBackend"
         in gazette(*show, env=env, tmp_path=tmp_path).stdout
     )
+
+
+def test_production_refuses_the_test_payment_provider(tmp_path):
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    result = gazette("check", env={**env, "GAZETTE_SUPPORT_TEST_PROVIDER": "1"}, tmp_path=tmp_path)
+    assert result.returncode == 2
+    assert "GAZETTE_SUPPORT_TEST_PROVIDER=1 is refused in production" in result.stderr
+
+
+@pytest.mark.parametrize("keys", ["", "not-a-key"])
+def test_the_deployment_check_names_missing_or_bad_donor_keys(tmp_path, keys):
+    env = {**PRODUCTION, "DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
+    env["GAZETTE_DONOR_KEYS"] = keys
+    result = gazette("check", "--deploy", env=env, tmp_path=tmp_path)
+    assert result.returncode == 1
+    assert "gazette.support.E001" in result.stderr and "GAZETTE_DONOR_KEYS" in result.stderr
