@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -101,7 +101,10 @@ def gifts_chart(board: figures.Dashboard) -> Chart:
         key="recurring-gifts",
         title=_("New and cancelled recurring gifts"),
         description=_("How many monthly and annual gifts began, and how many were cancelled."),
-        series=[Series(_("New"), started), Series(_("Cancelled"), cancelled)],
+        series=[
+            Series(pgettext("recurring gifts", "New"), started),
+            Series(pgettext("recurring gifts", "Cancelled"), cancelled),
+        ],
         kind="grouped",
     )
 

@@ -9,6 +9,7 @@ or a provider's raw event (it holds the email in clear).
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .. import crypto
 from .appeal import Frequency
@@ -76,7 +77,7 @@ class Gift(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Checkout not completed")
-        ACTIVE = "active", _("Active")  # a recurring gift that renews
+        ACTIVE = "active", pgettext_lazy("gift status", "Active")  # a recurring gift that renews
         PAID = "paid", _("Paid")  # a one-time gift
         PAST_DUE = "past_due", _("Renewal failed")
         CANCELLED = "cancelled", _("Cancelled")
@@ -159,7 +160,7 @@ class Payment(models.Model):
 
     class Status(models.TextChoices):
         SUCCEEDED = "succeeded", _("Succeeded")
-        FAILED = "failed", _("Failed")
+        FAILED = "failed", pgettext_lazy("payment status", "Failed")
         REFUNDED = "refunded", _("Refunded")
 
     gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="payments")
