@@ -57,3 +57,13 @@ def pytest_collection_modifyitems(items):
                 f"{item.nodeid}: use @pytest.mark.django_db(transaction=True, "
                 "serialized_rollback=True), or the committed_newsroom fixture."
             )
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request for a /ru/ page leaves Russian active in this thread; the next test must
+    start in the default language, whatever ran before it."""
+    yield
+    from django.utils import translation
+
+    translation.activate("en")
