@@ -32,7 +32,9 @@ from gazette.newsletters.views import no_referrer
 from . import recording
 from .links import donor_for_token, manage_url
 from .models import Donor, Frequency, Gift, SupportSettings
+from .models.appeal import whole_cents
 from .providers import ProviderError, provider
+from .receipts import send_to_donor
 
 RECURRING = [
     (Frequency.MONTHLY, Frequency.MONTHLY.label),
@@ -62,7 +64,7 @@ class ChangeForm(forms.Form):
             raise forms.ValidationError(
                 _("Write the amount as a number, e.g. 5 or 7.50.")
             ) from None
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        if not whole_cents(amount):
             raise forms.ValidationError(_("Write the amount as a number, e.g. 5 or 7.50."))
         params = {"currency": self.gift.currency}
         if amount < self.limits.minimum_amount:
@@ -278,4 +280,4 @@ def mail_link(donor: Donor) -> None:
         message.attach_alternative(
             render_to_string("support/manage_link_email.html", context), "text/html"
         )
-        message.send()
+        send_to_donor(message, what=f"manage link for donor {donor.pk}")

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Frequency, SupportSettings
-from .models.appeal import CURRENCIES
+from .models.appeal import CURRENCIES, whole_cents
 
 # Named like a field a person would fill in, so that form-filling bots do; people never see
 # it (hidden by a class, skipped by screen readers). The same name as the signup form's.
@@ -81,7 +81,7 @@ class CheckoutForm(forms.Form):
                 % {"value": chosen},
             )
             return cleaned
-        if amount != amount.quantize(Decimal("0.01")):
+        if not whole_cents(amount):
             self.add_error(field, _("Write the amount with at most two decimals, such as 12.50."))
             return cleaned
         currency = cleaned.get("currency", "")

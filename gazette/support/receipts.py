@@ -1,9 +1,32 @@
 """Receipts: one mail per successful payment, sent after the payment is committed."""
 
+import logging
+import smtplib
+
 from django.db import transaction
 from django_tasks import task
 
 from .models import Payment
+
+logger = logging.getLogger(__name__)
+
+
+class MailFailed(Exception):
+    """A donor's mail was not accepted. Says which record and why, never the address."""
+
+
+def send_to_donor(message, *, what: str) -> None:
+    """``message.send()``, but a failure is re-raised without the mail server's words:
+    SMTP and provider errors name the recipient, and the task backends keep a failed
+    task's traceback in their tables (or Redis), in clear."""
+    try:
+        message.send()
+    except Exception as error:  # noqa: BLE001 - any backend's error may hold the address
+        code = getattr(error, "smtp_code", None)
+        if isinstance(error, smtplib.SMTPRecipientsRefused):
+            code = sorted({reply[0] for reply in error.recipients.values()})
+        logger.error("Mail to a donor failed (%s): %s, code %s", what, type(error).__name__, code)
+        raise MailFailed(f"{what}: {type(error).__name__}, code {code}") from None
 
 
 def send_receipt_later(payment: Payment) -> None:
@@ -70,7 +93,7 @@ def _mail_receipt(payment: Payment) -> None:
         message.attach_alternative(
             render_to_string("support/receipt_email.html", context), "text/html"
         )
-        message.send()
+        send_to_donor(message, what=f"receipt for payment {payment.pk}")
 
 
 def manage_url(gift) -> str:

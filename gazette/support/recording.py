@@ -73,6 +73,10 @@ def attach_donor(
     from .receipts import send_receipt_later
 
     gift = _locked(gift_id)
+    if gift.donor_id is None and gift.payments.filter(provider_id__startswith="erased-").exists():
+        # Its donor was erased or purged (donor_records.py): a late event naming the gift
+        # must not bring the person back.
+        return gift
     if gift.donor_id is None and email:
         gift.donor = _donor(email=email, name=name, customer_id=customer_id, language=gift.language)
         # Payments reported before we knew the donor get their receipts now.
@@ -84,9 +88,6 @@ def attach_donor(
         gift.checkout_id = checkout_id
     if subscription_id and not gift.subscription_id:
         gift.subscription_id = subscription_id
-    if gift.recurring and gift.status == Gift.Status.PENDING and subscription_id:
-        gift.status = Gift.Status.ACTIVE
-        gift.started_at = gift.started_at or timezone.now()
     gift.save()
     return gift
 

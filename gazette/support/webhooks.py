@@ -102,10 +102,11 @@ def _session_completed(session: dict) -> str:
     if gift_id is None:
         return _unknown(session)
     details = session.get("customer_details") or {}
+    # Not the name: Checkout fills it from the card, so it would be nearly every card
+    # donor's legal name, kept without their choosing. We keep a name only if given to us.
     recording.attach_donor(
         gift_id=gift_id,
         email=details.get("email") or "",
-        name=details.get("name") or "",
         customer_id=session.get("customer") or "",
         checkout_id=session["id"],
         subscription_id=session.get("subscription") or "",
@@ -176,7 +177,6 @@ def _invoice_paid(invoice: dict) -> str:
     recording.attach_donor(
         gift_id=gift_id,
         email=invoice.get("customer_email") or "",
-        name=invoice.get("customer_name") or "",
         customer_id=invoice.get("customer") or "",
         subscription_id=subscription_id,
     )

@@ -57,6 +57,13 @@ def test_a_good_post_makes_a_pending_gift_and_goes_to_the_test_checkout():
     assert not response.cookies
 
 
+@pytest.mark.parametrize("amount", ["1e30", "9" * 40, "-1e30", "1e-30"])
+def test_an_absurd_amount_gets_a_message_not_a_server_error(amount):
+    response = post(amount="", custom_amount=amount)
+    assert response.status_code == 400
+    assert not Gift.objects.exists()
+
+
 def test_a_written_amount_wins_over_the_preset_and_takes_two_decimals():
     assert post(amount="10", custom_amount="12.50", frequency="annual").status_code == 302
     gift = Gift.objects.get()

@@ -178,6 +178,9 @@ def test_cancel_stops_the_subscription_at_stripe_then_records_it(stub, newsroom)
 def test_a_failed_cancel_changes_nothing_and_says_so(stub, newsroom):
     monthly = gift("monthly")
     recording.attach_donor(gift_id=monthly.pk, email="ana@example.org", subscription_id="sub_8")
+    recording.record_payment(
+        gift_id=monthly.pk, provider_id="in_8", amount=Decimal("5"), currency="eur"
+    )
     stub.fail_with = (400, error("invalid_request_error", "No such subscription: sub_8"))
     with pytest.raises(ProviderError, match="could not be cancelled"):
         provider("stripe").cancel(Gift.objects.get(pk=monthly.pk))

@@ -19,6 +19,12 @@ class Frequency(models.TextChoices):
 CURRENCIES = {"USD": "$", "EUR": "€", "GBP": "£", "CHF": "CHF ", "PLN": "zł ", "CZK": "Kč "}
 
 
+def whole_cents(amount: Decimal) -> bool:
+    """Whether ``amount`` has at most two decimals. (Not ``amount.quantize()``: that raises
+    on a number too large for the context, such as 1e30 typed into a form.)"""
+    return amount.is_finite() and amount.normalize().as_tuple().exponent >= -2
+
+
 def parse_amounts(text: str) -> list[Decimal]:
     """'2, 5, 10' as amounts; ValidationError naming the entry that is not one."""
     amounts = []

@@ -20,8 +20,11 @@ class DonorQuerySet(models.QuerySet):
         return self.filter(email_digest__in=crypto.digests(email))
 
     def purgeable(self, *, before):
-        """Donors with no active gift whose last gift ended or was paid before ``before``."""
-        active = Gift.objects.filter(donor=models.OuterRef("pk"), status=Gift.Status.ACTIVE)
+        """Donors with no running gift whose last gift ended or was paid before ``before``."""
+        # A gift whose renewal failed is still a live subscription: the provider retries it.
+        active = Gift.objects.filter(
+            donor=models.OuterRef("pk"), status__in=[Gift.Status.ACTIVE, Gift.Status.PAST_DUE]
+        )
         return self.exclude(models.Exists(active)).filter(last_activity_at__lt=before)
 
 
