@@ -16,7 +16,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from . import dashboard as figures
 from .charts import Chart, Series
 
-PERMISSION = "support.view_donor"
+PERMISSION = "support.view_fundraising"  # not view_donor: totals, not identities
 
 
 def can_view(user) -> bool:

@@ -15,7 +15,7 @@ def test_fundraising_staff_see_the_charts_over_a_year_of_donations(
     committed_newsroom, browser, live_server, screenshot
 ):
     load_donation_history(now=timezone.now())
-    make_staff("fundraiser", "support.view_donor")
+    make_staff("fundraiser", "support.view_fundraising")
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     errors = []

@@ -204,8 +204,16 @@ def test_a_staff_member_without_the_permission_is_refused_and_sees_no_menu_item(
     assert FUNDRAISING.encode() not in refused.content
 
 
+def test_the_dashboard_permission_does_not_show_who_the_donors_are(history):
+    client = person("fundraiser", "support.view_fundraising")
+    assert client.get(FUNDRAISING).status_code == 200
+    refused = client.get("/admin/donor/")
+    assert refused.status_code == 302 and refused["Location"] == "/admin/"
+    assert b"/admin/donor/" not in client.get("/admin/").content
+
+
 def test_fundraising_staff_see_the_charts_and_their_figures(history):
-    client = person("fundraiser", "support.view_donor")
+    client = person("fundraiser", "support.view_fundraising")
     assert FUNDRAISING.encode() in client.get("/admin/").content
     response = client.get(FUNDRAISING, {"period": "all"})
     assert response.status_code == 200
@@ -244,7 +252,7 @@ def test_a_superuser_sees_it_and_an_unknown_period_is_explained(history):
 
 
 def test_the_dashboard_with_no_gifts_says_so(newsroom):
-    client = person("fundraiser", "support.view_donor")
+    client = person("fundraiser", "support.view_fundraising")
     response = client.get(FUNDRAISING)
     assert response.status_code == 200
     assert "No donations have been recorded yet." in response.content.decode()
@@ -320,7 +328,7 @@ def test_fundraising_staff_see_the_dashboard_over_the_demo_newsroom(
     with django_capture_on_commit_callbacks(execute=True):
         load_demo()
     assert not mail.outbox
-    client = person("fundraiser", "support.view_donor")
+    client = person("fundraiser", "support.view_fundraising")
     for period in figures.PERIODS:
         # The figures are a handful of grouped queries, however many payments there are.
         with django_assert_max_num_queries(8):

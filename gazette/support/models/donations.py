@@ -132,6 +132,8 @@ class Gift(models.Model):
     class Meta:
         verbose_name = _("gift")
         verbose_name_plural = _("gifts")
+        # Totals and charts only: seeing who the donors are is view_donor, given apart.
+        permissions = [("view_fundraising", _("Can see the fundraising dashboard"))]
         constraints = [
             models.CheckConstraint(condition=models.Q(amount__gt=0), name="gift_amount_positive")
         ]
