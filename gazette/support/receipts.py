@@ -100,3 +100,41 @@ def manage_url(gift) -> str:
     from .links import manage_url as donor_manage_url
 
     return donor_manage_url(gift.donor)
+
+
+RETRY_EVERY = 600  # seconds between two sweeps for receipts that did not go
+RETRY_AFTER = 600  # a payment's own task gets this long before a sweep sends for it
+RETRY_FOR = 7 * 86400  # after a week a receipt would confuse more than it helps
+
+
+def retry_unsent_receipts() -> int:
+    """The worker clock's job: queue again the receipts that did not go (a mail outage, a
+    worker that died), at most every RETRY_EVERY seconds and on one worker at a time.
+    Returns how many were queued. ``send_receipt`` sends each at most once."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from gazette.publishing.locks import exclusive
+
+    if not cache.add("support:receipt-sweep", 1, timeout=RETRY_EVERY):
+        return 0
+    with exclusive("gazette.support.receipt-sweep") as acquired:
+        if not acquired:
+            return 0
+        now = timezone.now()
+        unsent = Payment.objects.filter(
+            status=Payment.Status.SUCCEEDED,
+            receipt_sent_at__isnull=True,
+            gift__donor__isnull=False,
+            paid_at__lt=now - timedelta(seconds=RETRY_AFTER),
+            paid_at__gte=now - timedelta(seconds=RETRY_FOR),
+        ).values_list("pk", flat=True)[:500]
+        queued = 0
+        for payment_id in unsent:
+            send_receipt_task.enqueue(payment_id)
+            queued += 1
+        if queued:
+            logger.info("Queued %s receipt(s) again that had not gone.", queued)
+        return queued

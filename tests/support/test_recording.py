@@ -170,3 +170,32 @@ def test_a_late_event_does_not_bring_an_erased_donor_back():
     assert not Donor.objects.exists()
     gift.refresh_from_db()
     assert gift.donor_id is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_receipt_that_did_not_go_is_sent_by_a_later_sweep_once(settings):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from gazette.support.receipts import MailFailed, retry_unsent_receipts
+
+    gift = monthly_gift()
+    recording.attach_donor(gift_id=gift.pk, email="late@example.org", subscription_id="s_l")
+    settings.EMAIL_BACKEND = f"{__name__}.RefusingBackend"  # the mail server is down
+    payment = recording.record_payment(
+        gift_id=gift.pk, provider_id="in_l", amount=Decimal("5"), currency="usd"
+    )
+    with pytest.raises(MailFailed):
+        send_receipt(payment.pk)  # what the task tried
+    assert mail.outbox == []
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    assert retry_unsent_receipts() == 0  # too soon: the payment's own task may still run
+    cache.clear()
+    Payment.objects.filter(pk=payment.pk).update(paid_at=timezone.now() - timedelta(hours=1))
+    assert retry_unsent_receipts() == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == ["late@example.org"]
+    cache.clear()
+    assert retry_unsent_receipts() == 0  # sent: nothing left to send
+    assert len(mail.outbox) == 1

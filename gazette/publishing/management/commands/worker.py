@@ -1,5 +1,6 @@
 """`gazette worker`: runs queued tasks, and a clock that publishes scheduled pages, starts
-scheduled newsletter issues on time, and purges lapsed donors' records daily.
+scheduled newsletter issues on time, sends again the receipts that did not go, and purges
+lapsed donors' records daily.
 
 Without REDIS_URL the queue is the database (django-tasks-db's worker); with it, RQ. Any number
 of workers may run on any number of machines: the clock's job takes a lock, so it runs once.
@@ -16,13 +17,15 @@ from django.db import close_old_connections
 from gazette.newsletters.scheduling import run_clock as run_newsletter_clock
 from gazette.publishing.scheduling import publish_due_pages
 from gazette.support.donor_records import purge_daily as purge_lapsed_donors
+from gazette.support.receipts import retry_unsent_receipts
 
 logger = logging.getLogger(__name__)
 
 
 # What the clock does each round: publish scheduled pages; propose weekly newsletter drafts
-# and start the issues whose time has come; once a day, purge lapsed donors' records.
-CLOCK_JOBS = (publish_due_pages, run_newsletter_clock, purge_lapsed_donors)
+# and start the issues whose time has come; every ten minutes, queue again receipts that did
+# not go; once a day, purge lapsed donors' records.
+CLOCK_JOBS = (publish_due_pages, run_newsletter_clock, retry_unsent_receipts, purge_lapsed_donors)
 
 
 def run_clock(stop: threading.Event, interval: int) -> None:
