@@ -55,6 +55,15 @@ def _configured() -> tuple[MultiFernet, tuple[bytes, ...]]:
     return _keys(tuple(settings.GAZETTE_DONOR_KEYS))
 
 
+def keys_problem() -> str | None:
+    """What is wrong with GAZETTE_DONOR_KEYS (no key, or one that is not a key), or None."""
+    try:
+        _configured()
+    except ImproperlyConfigured as error:
+        return str(error)
+    return None
+
+
 def seal(text: str) -> str:
     """``text`` encrypted with the newest key ('' stays '': nothing to hide)."""
     if not text:

@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from django import forms
 from django.conf import settings
 from django.db import transaction
-from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -30,11 +29,12 @@ from gazette.newsletters.signup import is_cross_site
 from gazette.newsletters.views import no_referrer
 
 from . import recording
+from .checkout import page
 from .links import donor_for_token, manage_url
 from .models import Donor, Frequency, Gift, SupportSettings
 from .models.appeal import whole_cents
 from .providers import ProviderError, provider
-from .receipts import send_to_donor
+from .receipts import default_newsroom, send_to_donor
 
 RECURRING = [
     (Frequency.MONTHLY, Frequency.MONTHLY.label),
@@ -94,18 +94,6 @@ def _settings() -> SupportSettings:
     return SupportSettings.for_site(Site.objects.filter(is_default_site=True).first())
 
 
-def _newsroom():
-    from gazette.newsroom.models import NewsroomSettings
-
-    site = Site.objects.filter(is_default_site=True).first()
-    return NewsroomSettings.for_site(site) if site else None
-
-
-def _page(request, template: str, context: dict, status: int = 200):
-    context = {"newsroom": _newsroom(), **context}
-    return render(request, f"support/{template}", context, status=status)
-
-
 def _manageable(gift: Gift) -> bool:
     return gift.recurring and gift.status in (Gift.Status.ACTIVE, Gift.Status.PAST_DUE)
 
@@ -148,27 +136,27 @@ def manage_view(request, token: str):
         return _expired(request)
     with translation.override(donor.language or settings.LANGUAGE_CODE):
         if request.method == "GET":
-            return _page(request, "manage.html", _manage_context(donor, token))
+            return page(request, "manage.html", _manage_context(donor, token))
         if is_cross_site(request):
             context = _manage_context(donor, token, cross_site=True)
-            return _page(request, "manage.html", context, status=403)
+            return page(request, "manage.html", context, status=403)
         gift = _gift_of(donor, request.POST.get("gift"))
         if gift is None:
             context = _manage_context(donor, token, not_running=True)
-            return _page(request, "manage.html", context, status=400)
+            return page(request, "manage.html", context, status=400)
         form = ChangeForm(request.POST, gift=gift, limits=_settings())
         if not form.is_valid():
             context = _manage_context(donor, token, forms={gift.pk: form})
-            return _page(request, "manage.html", context, status=400)
+            return page(request, "manage.html", context, status=400)
         amount, frequency = form.cleaned_data["amount"], form.cleaned_data["frequency"]
         try:
             provider(gift.provider).change(gift, amount=amount, frequency=frequency)
         except ProviderError as error:
             context = _manage_context(donor, token, provider_error=str(error))
-            return _page(request, "manage.html", context, status=502)
+            return page(request, "manage.html", context, status=502)
         # Providers record the change themselves; recording it again changes nothing.
         recording.record_change(gift_id=gift.pk, amount=amount, frequency=frequency)
-        return _page(request, "manage.html", _manage_context(donor, token, changed=gift.pk))
+        return page(request, "manage.html", _manage_context(donor, token, changed=gift.pk))
 
 
 @csrf_exempt
@@ -184,25 +172,25 @@ def cancel_view(request, token: str, gift_id: int):
         gift = _gift_of(donor, gift_id)
         if gift is None:
             context = _manage_context(donor, token, not_running=True)
-            return _page(request, "manage.html", context, status=404)
+            return page(request, "manage.html", context, status=404)
         context = {"donor": donor, "token": token, "gift": gift}
         if request.method == "GET":
-            return _page(request, "manage_cancel.html", context)
+            return page(request, "manage_cancel.html", context)
         if is_cross_site(request):
-            return _page(request, "manage_cancel.html", {**context, "cross_site": True}, 403)
+            return page(request, "manage_cancel.html", {**context, "cross_site": True}, 403)
         try:
             provider(gift.provider).cancel(gift)
         except ProviderError as error:
-            return _page(
+            return page(
                 request, "manage_cancel.html", {**context, "provider_error": str(error)}, 502
             )
         recording.record_cancellation(gift_id=gift.pk)
-        return _page(request, "manage.html", _manage_context(donor, token, cancelled=gift.pk))
+        return page(request, "manage.html", _manage_context(donor, token, cancelled=gift.pk))
 
 
 def _expired(request):
     context = {"form": LinkRequestForm(), "expired": True, "days": settings.GAZETTE_DONOR_LINK_DAYS}
-    return _page(request, "manage_request.html", context, status=404)
+    return page(request, "manage_request.html", context, status=404)
 
 
 @csrf_exempt
@@ -212,9 +200,9 @@ def request_link_view(request):
     """Mails a fresh manage link to the address if a donor has it, and answers the same
     whether or not one does: who gave to the newsroom is no one else's business."""
     if request.method == "GET":
-        return _page(request, "manage_request.html", {"form": LinkRequestForm()})
+        return page(request, "manage_request.html", {"form": LinkRequestForm()})
     if is_cross_site(request):
-        return _page(request, "manage_request.html", {"cross_site": True}, status=403)
+        return page(request, "manage_request.html", {"cross_site": True}, status=403)
     limited = ratelimits.over_limit(
         prefix="support:link",
         client_address=client_address(request),
@@ -223,12 +211,12 @@ def request_link_view(request):
         overall=settings.GAZETTE_DONOR_LINK_GLOBAL,
     )
     if limited:
-        return _page(request, "manage_request.html", {"rate_limited": True}, status=429)
+        return page(request, "manage_request.html", {"rate_limited": True}, status=429)
     form = LinkRequestForm(request.POST)
     if not form.is_valid():
-        return _page(request, "manage_request.html", {"form": form}, status=400)
+        return page(request, "manage_request.html", {"form": form}, status=400)
     send_link(form.cleaned_data["email"])
-    return _page(request, "manage_request.html", {"sent": True})
+    return page(request, "manage_request.html", {"sent": True})
 
 
 def send_link(email: str) -> None:
@@ -262,7 +250,7 @@ def mail_link(donor: Donor) -> None:
     from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
 
-    newsroom = _newsroom()
+    newsroom = default_newsroom()
     with translation.override(donor.language or settings.LANGUAGE_CODE):
         context = {
             "name": donor.name,

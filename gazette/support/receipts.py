@@ -29,6 +29,17 @@ def send_to_donor(message, *, what: str) -> None:
         raise MailFailed(f"{what}: {type(error).__name__}, code {code}") from None
 
 
+def default_newsroom():
+    """The newsroom settings of the default site (mail has no request to take a site from),
+    or None before a site exists."""
+    from wagtail.models import Site
+
+    from gazette.newsroom.models import NewsroomSettings
+
+    site = Site.objects.filter(is_default_site=True).first()
+    return NewsroomSettings.for_site(site) if site else None
+
+
 def send_receipt_later(payment: Payment) -> None:
     def enqueue():
         # A payment marked receipted before the commit (history brought in whole, such as
@@ -68,20 +79,18 @@ def _mail_receipt(payment: Payment) -> None:
     from django.core.mail import EmailMultiAlternatives
     from django.template.loader import render_to_string
     from django.utils import translation
-    from wagtail.models import Site
 
-    from gazette.newsroom.models import NewsroomSettings
+    from .links import manage_url
 
     gift = payment.gift
-    site = Site.objects.filter(is_default_site=True).first()
-    newsroom = NewsroomSettings.for_site(site) if site else None
+    newsroom = default_newsroom()
     with translation.override(gift.language):
         context = {
             "payment": payment,
             "gift": gift,
             "name": gift.donor.name,
             "newsroom_name": newsroom.name if newsroom else settings.WAGTAIL_SITE_NAME,
-            "manage_url": manage_url(gift) if gift.recurring else "",
+            "manage_url": manage_url(gift.donor) if gift.recurring else "",
         }
         message = EmailMultiAlternatives(
             subject=translation.gettext("Thank you: your receipt from %(name)s")
@@ -94,12 +103,6 @@ def _mail_receipt(payment: Payment) -> None:
             render_to_string("support/receipt_email.html", context), "text/html"
         )
         send_to_donor(message, what=f"receipt for payment {payment.pk}")
-
-
-def manage_url(gift) -> str:
-    from .links import manage_url as donor_manage_url
-
-    return donor_manage_url(gift.donor)
 
 
 RETRY_EVERY = 600  # seconds between two sweeps for receipts that did not go

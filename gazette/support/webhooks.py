@@ -166,13 +166,22 @@ def _invoice_subscription(invoice: dict) -> tuple[str, dict]:
     return subscription, details.get("metadata") or {}
 
 
-def _invoice_paid(invoice: dict) -> str:
+def _invoice_gift(invoice: dict) -> tuple[int | None, str, str]:
+    """The gift a subscription's invoice is for, its subscription id, and the outcome to
+    report when there is no such gift of ours."""
     subscription_id, metadata = _invoice_subscription(invoice)
     if not subscription_id:
-        return "not a subscription invoice"
+        return None, "", "not a subscription invoice"
     gift_id = _gift_id(invoice, metadata=metadata, subscription_id=subscription_id)
     if gift_id is None:
-        return _unknown(invoice)
+        return None, subscription_id, _unknown(invoice)
+    return gift_id, subscription_id, ""
+
+
+def _invoice_paid(invoice: dict) -> str:
+    gift_id, subscription_id, outcome = _invoice_gift(invoice)
+    if gift_id is None:
+        return outcome
     # The renewal may come before the checkout's completion: the invoice knows the donor.
     recording.attach_donor(
         gift_id=gift_id,
@@ -192,12 +201,9 @@ def _invoice_paid(invoice: dict) -> str:
 
 
 def _invoice_failed(invoice: dict) -> str:
-    subscription_id, metadata = _invoice_subscription(invoice)
-    if not subscription_id:
-        return "not a subscription invoice"
-    gift_id = _gift_id(invoice, metadata=metadata, subscription_id=subscription_id)
+    gift_id, _subscription_id, outcome = _invoice_gift(invoice)
     if gift_id is None:
-        return _unknown(invoice)
+        return outcome
     payment = recording.record_payment(
         gift_id=gift_id,
         provider_id=invoice["id"],

@@ -64,3 +64,17 @@ def sign_in(page, base_url: str, username: str, password: str) -> None:
     page.fill("#id_password", password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(base_url + "/admin/")
+
+
+@pytest.fixture
+def sink(settings):
+    """An SMTP server on loopback that the site's one-off mail (confirmations, receipts,
+    links) goes to."""
+    from tests.newsletters.sink import Sink
+
+    server = Sink().start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    yield server
+    server.stop()

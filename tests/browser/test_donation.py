@@ -24,21 +24,11 @@ START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-def sink():
-    server = Sink().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def demo(transactional_db, django_db_serialized_rollback, live_server, sink, settings):
     """The demo newsroom behind the live server, the test provider on, mail to the sink."""
     settings.GAZETTE_BASE_URL = live_server.url
     settings.GAZETTE_SUPPORT_TEST_PROVIDER = True
     settings.GAZETTE_STRIPE_SECRET_KEY = ""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     load_demo()
     return live_server.url
 

@@ -10,7 +10,6 @@ import pytest
 from playwright.sync_api import expect
 
 from gazette.support.models import Gift
-from tests.newsletters.sink import Sink
 from tests.support.giving import give
 
 pytestmark = pytest.mark.browser
@@ -19,18 +18,8 @@ DONOR = "donor.e2e@example.net"
 
 
 @pytest.fixture
-def sink():
-    server = Sink().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def site(committed_newsroom, live_server, sink, settings):
     settings.GAZETTE_BASE_URL = live_server.url  # the link in the mail leads back here
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     return live_server.url
 
 

@@ -21,19 +21,9 @@ READER = "reader.e2e@example.net"
 
 
 @pytest.fixture
-def sink():
-    server = Sink().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def demo(transactional_db, django_db_serialized_rollback, live_server, sink, settings):
     """The demo newsroom behind the live server; every mail it sends goes to the sink."""
     settings.GAZETTE_BASE_URL = live_server.url  # links in mails lead back to this server
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     settings.GAZETTE_NEWSLETTER_SMTP_URL = sink.url
     load_demo()
     return live_server.url

@@ -30,13 +30,9 @@ def available() -> list[str]:
     """The card providers on offer, in the order the appeal shows them: none while donor
     records cannot be sealed (no or bad GAZETTE_DONOR_KEYS), or a donor would pay and
     every record of it fail."""
-    from django.core.exceptions import ImproperlyConfigured
+    from ..crypto import keys_problem
 
-    from ..crypto import email_digest
-
-    try:
-        email_digest("check@example.org")
-    except ImproperlyConfigured:
+    if keys_problem():
         return []
     names = []
     if settings.GAZETTE_STRIPE_SECRET_KEY:
