@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "gazette.publishing",
     "gazette.newsletters",
     "gazette.support",
+    "gazette.accounts",
     "gazette.demo",
     "anymail",
     "wagtail.contrib.redirects",

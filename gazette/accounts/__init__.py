@@ -1,0 +1,1 @@
+"""Staff accounts: sign-in with a second factor, roles, and the audit log."""
