@@ -155,13 +155,19 @@ def record(rendered: list[Rendered], gone: Iterable[str] = ()) -> None:
     StoredPage.objects.bulk_create(new)
     if any(row.pk is None for row in new):  # a database that returns no ids on insert
         new = list(StoredPage.objects.filter(path__in=[row.path for row in new]))
-    changed = []
-    for result in rendered:
-        row = stored.get(result.path)
-        if row is not None:
-            row.page_id, row.rendered_at = result.page_id, now
-            changed.append(row)
-    StoredPage.objects.bulk_update(changed, ["page_id", "rendered_at"])
+    # One prepared statement for every changed row: bulk_update's CASE expression cost
+    # ~6% of an article's render on the Python side (resolving 2 x 200 When() clauses).
+    changed = [
+        (result.page_id, stored[result.path].pk) for result in rendered if result.path in stored
+    ]
+    if changed:
+        when = connection.ops.adapt_datetimefield_value(now)
+        table = connection.ops.quote_name(StoredPage._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET page_id = %s, rendered_at = %s WHERE id = %s",  # noqa: S608
+                [(page_id, when, pk) for page_id, pk in changed],
+            )
     stored.update((row.path, row) for row in new)
 
     through = StoredPage.shows.through

@@ -2,11 +2,17 @@
 Django renders it, and publishing, editing or unpublishing an article re-renders the pages
 that show it."""
 
-import pytest
-from django.test import Client
+from datetime import timedelta
 
-from gazette.publishing.building import DEEP_PRIORITY, build_site
+import pytest
+import time_machine
+from django.test import Client
+from django.utils import timezone
+from wagtail.models import Page
+
+from gazette.publishing.building import DEEP_PRIORITY, build_site, record
 from gazette.publishing.models import StoredPage
+from gazette.publishing.rendering import Rendered
 from gazette.publishing.store import PageStore
 from tests.factories import make_article
 
@@ -73,6 +79,18 @@ def test_stored_pages_record_the_articles_they_show(newsroom, store):
     assert article.page_id == newsroom["lead"].pk
     # Its "Read more" shows the article sharing its tag.
     assert newsroom["tagged"].pk in set(article.shows.values_list("pk", flat=True))
+
+
+def test_recording_a_path_again_updates_its_row(newsroom):
+    page_id = Page.objects.live().last().pk
+    record([Rendered("/somewhere/", 200, shows=set(), page_id=page_id)])
+    first = StoredPage.objects.get(path="/somewhere/")
+    assert first.page_id == page_id
+    with time_machine.travel(timezone.now() + timedelta(hours=1)):
+        record([Rendered("/somewhere/", 200, shows=set(), page_id=None)])
+    again = StoredPage.objects.get(path="/somewhere/")
+    assert again.pk == first.pk and again.page_id is None
+    assert again.rendered_at - first.rendered_at >= timedelta(minutes=59)
 
 
 def test_publishing_an_article_updates_every_page_that_shows_it(
