@@ -1,0 +1,15 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+
+from .admin_views import InsightsMenuItem, InsightsView
+
+
+@hooks.register("register_admin_urls")
+def register_insights_url():
+    return [path("insights/", InsightsView.as_view(), name="insights")]
+
+
+@hooks.register("register_admin_menu_item")
+def register_insights_menu_item():
+    return InsightsMenuItem(_("Insights"), reverse("insights"), icon_name="view", order=460)
