@@ -13,3 +13,11 @@ def register_insights_url():
 @hooks.register("register_admin_menu_item")
 def register_insights_menu_item():
     return InsightsMenuItem(_("Insights"), reverse("insights"), icon_name="view", order=460)
+
+
+# Offered in Settings > Groups, so that a role can be given the Insights page.
+@hooks.register("register_permissions")
+def register_insights_permission():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(content_type__app_label="insights", codename="view_insights")

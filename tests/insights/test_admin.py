@@ -72,3 +72,9 @@ def test_a_superuser_sees_an_empty_month_explained(newsroom, client, django_user
     html = client.get(INSIGHTS).content.decode()
     assert "No page views have been counted in these days." in html
     assert '<dd data-figure="views">0</dd>' in html
+
+
+def test_the_permission_can_be_given_to_a_group_in_the_admin(newsroom, client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "", "pw"))
+    html = client.get("/admin/groups/new/").content.decode()
+    assert "Can see the page-view figures" in html
