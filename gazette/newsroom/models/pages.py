@@ -87,9 +87,8 @@ class HomePage(RoutablePageMixin, ReaderPage):
 
     def front_page_context(self) -> dict:
         """The lead story, the latest six and four from each section, none twice, and
-        the most read. The
-        listings are found as ids, then their articles fetched together: one round of
-        teaser queries for the page instead of one per listing."""
+        the most read. The listings are found as ids, then their articles fetched
+        together: one round of teaser queries for the page instead of one per listing."""
         articles = ArticlePage.objects.published().descendant_of(self)
         ids = articles.values_list("pk", flat=True)
         lead = []
