@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "gazette.newsletters",
     "gazette.support",
     "gazette.accounts",
+    "gazette.insights",
     "gazette.demo",
     "anymail",
     "wagtail.contrib.redirects",
@@ -489,3 +490,14 @@ GAZETTE_DONOR_LINK_WINDOW = int(os.environ.get("GAZETTE_DONOR_LINK_WINDOW", "360
 GAZETTE_DONOR_LINK_PER_CLIENT = int(os.environ.get("GAZETTE_DONOR_LINK_PER_CLIENT", "5"))
 GAZETTE_DONOR_LINK_GLOBAL = int(os.environ.get("GAZETTE_DONOR_LINK_GLOBAL", "500"))
 GAZETTE_DONOR_LINK_MAIL_WINDOW = int(os.environ.get("GAZETTE_DONOR_LINK_MAIL_WINDOW", "900"))
+
+
+# --- Insights (gazette/insights): cookieless page-view counts ---
+# Per-day counts of page views and visitors are kept this many days (a year and a month, so
+# a month compares with the same month last year); the worker's clock purges daily.
+GAZETTE_INSIGHTS_RETENTION_DAYS = int(os.environ.get("GAZETTE_INSIGHTS_RETENTION_DAYS", "400"))
+# Page views counted per reader's address in the window (seconds), and for everyone together:
+# beyond them views are not counted, so a flood cannot turn into a flood of writes.
+GAZETTE_INSIGHTS_WINDOW = int(os.environ.get("GAZETTE_INSIGHTS_WINDOW", "600"))
+GAZETTE_INSIGHTS_PER_CLIENT = int(os.environ.get("GAZETTE_INSIGHTS_PER_CLIENT", "120"))
+GAZETTE_INSIGHTS_GLOBAL = int(os.environ.get("GAZETTE_INSIGHTS_GLOBAL", "60000"))

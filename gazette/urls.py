@@ -12,6 +12,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("newsletters/", include("gazette.newsletters.urls")),
     path("donate/", include("gazette.support.urls")),
+    path("insights/", include("gazette.insights.urls")),
     path("robots.txt", sitemaps.robots_txt),
     path("mirrors.json", mirrorlist.mirrors_json),
     path("sitemap.xml", sitemaps.sitemap_index),

@@ -1,7 +1,7 @@
 """Loads the demo newsroom, The Lantern, from data/newsroom.json: sections, authors, articles
 with drawn lead images, plain pages, the support page and its appeal, a year of donations
-(gazette.support.demo), its two newsletters (weekly and breaking news), and a Russian
-edition's front page."""
+(gazette.support.demo), a month of page views (gazette.insights.demo), its two newsletters
+(weekly and breaking news), and a Russian edition's front page."""
 
 import json
 from datetime import timedelta
@@ -16,6 +16,7 @@ from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import Locale, Page, Site
 
+from gazette.insights.demo import load_page_views
 from gazette.newsletters.models import Newsletter
 from gazette.newsroom.models import (
     ArticleByline,
@@ -144,6 +145,9 @@ def _load(*, now, progress) -> HomePage:
 
     # A year of donations for the Fundraising dashboard, given from the pages above.
     load_donation_history(now=now)
+    # A month of page views for the Insights page and the home page's "Most read".
+    readable = [home, *sections.values(), *ArticlePage.objects.published().descendant_of(home)]
+    load_page_views(readable, until=timezone.localdate(now))
 
     for item in data["newsletters"]:
         # The demo's mail domain is fictional (.example, RFC 2606): mail goes to whatever

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from gazette.insights.most_read import most_read_ids
 from gazette.newsroom.models import ArticleKind, ArticlePage
 
 from .models import Issue, IssueArticle, Newsletter, ProposedDraft
@@ -15,11 +16,13 @@ from .scheduling import default_send_at, draft_is_due, week_of
 
 PER_KIND = 3  # a draft offers at most this many articles of each kind...
 MOST = 10  # ...and this many in all: the editor cuts, rarely adds
+MOST_READ = 3  # the week's most read lead the draft, whatever their kind
 
 
 def week_articles(newsletter: Newsletter, *, now: datetime) -> list[ArticlePage]:
-    """The newsletter's site's articles first published in the seven days before ``now``,
-    the newest of each kind, news first."""
+    """The newsletter's site's articles first published in the seven days before ``now``:
+    the week's most read first (gazette/insights), then the newest of each kind, news
+    first."""
     root = newsletter.site.root_page
     recent = (
         ArticlePage.objects.published()
@@ -27,12 +30,15 @@ def week_articles(newsletter: Newsletter, *, now: datetime) -> list[ArticlePage]
         .filter(first_published_at__gt=now - timedelta(days=7), first_published_at__lte=now)
         .defer_streamfields()
     )
+    read_most = most_read_ids(recent, days=7, limit=MOST_READ, until=timezone.localdate(now))
+    articles = {article.pk: article for article in recent}
+    ordered = [articles[pk] for pk in read_most if pk in articles]
     by_kind: dict[str, list[ArticlePage]] = {}
-    for article in recent:
+    for article in articles.values():
         picked = by_kind.setdefault(article.kind, [])
-        if len(picked) < PER_KIND:
+        if article.pk not in read_most and len(picked) < PER_KIND:
             picked.append(article)
-    ordered = [article for kind in ArticleKind for article in by_kind.get(kind.value, [])]
+    ordered += [article for kind in ArticleKind for article in by_kind.get(kind.value, [])]
     return ordered[:MOST]
 
 

@@ -11,6 +11,7 @@ from wagtail.admin.panels import FieldPanel, PageChooserPanel
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField, StreamField
 
+from gazette.insights.most_read import home_most_read
 from gazette.publishing.dependencies import record_shown
 from gazette.publishing.session import current as current_session
 
@@ -85,9 +86,9 @@ class HomePage(RoutablePageMixin, ReaderPage):
         return self.render(request, context_overrides=self.front_page_context())
 
     def front_page_context(self) -> dict:
-        """The lead story, the latest six and four from each section, none twice. The
-        listings are found as ids, then their articles fetched together: one round of
-        teaser queries for the page instead of one per listing."""
+        """The lead story, the latest six and four from each section, none twice, and
+        the most read. The listings are found as ids, then their articles fetched
+        together: one round of teaser queries for the page instead of one per listing."""
         articles = ArticlePage.objects.published().descendant_of(self)
         ids = articles.values_list("pk", flat=True)
         lead = []
@@ -100,9 +101,11 @@ class HomePage(RoutablePageMixin, ReaderPage):
             (section, list(ids.child_of(section).exclude(pk__in=shown)[:4]))
             for section in self.sections()
         ]
+        # Read most by visitors lately (gazette/insights); may repeat a story shown above.
+        most_read = home_most_read(self)
         teasers = {
             article.pk: article
-            for article in fetch_teasers(shown + sum((b for _s, b in blocks), []))
+            for article in fetch_teasers(shown + sum((b for _s, b in blocks), []) + most_read)
         }
 
         def articles_of(block_ids):
@@ -114,6 +117,7 @@ class HomePage(RoutablePageMixin, ReaderPage):
             "lead": next(iter(articles_of(lead)), None),
             "latest": articles_of(latest),
             "section_blocks": [(section, articles_of(block)) for section, block in blocks],
+            "most_read": articles_of(most_read),
         }
 
     def _listing(

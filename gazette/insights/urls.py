@@ -1,0 +1,6 @@
+from django.urls import path
+
+from . import views
+
+app_name = "insights"
+urlpatterns = [path("hit", views.hit, name="hit")]
