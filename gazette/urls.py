@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from gazette.newsroom.search import search_view
 from gazette.publishing import feeds, mirrorlist, sitemaps
 
 urlpatterns = [
@@ -26,6 +27,7 @@ urlpatterns += i18n_patterns(
         r"^(?P<prefix>(?:[\w-]+/){0,2})(?P<name>rss\.xml|atom\.xml|feed\.json)$",
         feeds.feed,
     ),
+    path("search/", search_view, name="search"),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -15,6 +15,7 @@ from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
 from gazette.newsletters.scheduling import run_clock as run_newsletter_clock
+from gazette.privacy.retention import purge_daily as purge_expired_data
 from gazette.publishing.scheduling import publish_due_pages
 from gazette.support.donor_records import purge_daily as purge_lapsed_donors
 from gazette.support.receipts import retry_unsent_receipts
@@ -24,8 +25,14 @@ logger = logging.getLogger(__name__)
 
 # What the clock does each round: publish scheduled pages; propose weekly newsletter drafts
 # and start the issues whose time has come; every ten minutes, queue again receipts that did
-# not go; once a day, purge lapsed donors' records.
-CLOCK_JOBS = (publish_due_pages, run_newsletter_clock, retry_unsent_receipts, purge_lapsed_donors)
+# not go; once a day, purge lapsed donors' records and what is past its retention period.
+CLOCK_JOBS = (
+    publish_due_pages,
+    run_newsletter_clock,
+    retry_unsent_receipts,
+    purge_lapsed_donors,
+    purge_expired_data,
+)
 
 
 def run_clock(stop: threading.Event, interval: int) -> None:
