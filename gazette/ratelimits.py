@@ -81,6 +81,7 @@ def limit_posts(prefix: str, *, per_client_factor: int = 1):
                     return response
             return view(request, *args, **kwargs)
 
+        wrapped.post_limit = prefix  # tests check every public POST view has a limit
         return wrapped
 
     return decorator
