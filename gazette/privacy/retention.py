@@ -37,6 +37,14 @@ class Kept:
         return f"{text} {self.until}" if self.until else text
 
 
+def _counter_minutes() -> int:
+    """The longest window any rate-limit counter lives for, in minutes."""
+    names = ["SIGNUP_WINDOW", "SIGNUP_MAIL_WINDOW", "SUPPORT_WINDOW", "DONOR_LINK_WINDOW"]
+    names += ["DONOR_LINK_MAIL_WINDOW", "SEARCH_WINDOW", "POST_WINDOW"]
+    seconds = max(getattr(settings, f"GAZETTE_{name}", 0) for name in names)
+    return max(1, -(-seconds // 60))
+
+
 def kept() -> list[Kept]:
     """What is kept about readers, subscribers and donors, in the order a reader meets it."""
     rows = []
@@ -52,10 +60,18 @@ def kept() -> list[Kept]:
     rows += [
         Kept(
             _("Rate-limit counters"),
-            _("A keyed hash of your connection's address, counting recent form posts."),
+            _(
+                "A keyed hash of your connection's address (and, for confirmation mails, of "
+                "the email address), counting recent requests."
+            ),
             _("To stop floods of sign-ups, searches and donations."),
             None,
-            _("At most an hour, in memory only; never in the database or logs."),
+            ngettext(
+                "At most %(minutes)d minute, in memory only; never in the database or logs.",
+                "At most %(minutes)d minutes, in memory only; never in the database or logs.",
+                _counter_minutes(),
+            )
+            % {"minutes": _counter_minutes()},
         ),
         Kept(
             _("Unconfirmed newsletter sign-ups"),

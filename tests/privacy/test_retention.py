@@ -93,3 +93,19 @@ def test_privacy_page_lists_what_is_kept_from_the_settings(client, newsroom, set
     assert "Bounce and complaint reports" in page
     about = client.get(newsroom["pages"]["about"].url).content.decode()
     assert "What we keep" not in about
+
+
+def test_russian_privacy_page_has_the_table_and_the_search_box_leads_to_ru(client, newsroom):
+    from wagtail.models import Locale
+
+    from tests.factories import home_page
+
+    russian = Locale.objects.get(language_code="ru")
+    home_ru = home_page().copy_for_translation(russian)
+    home_ru.save_revision().publish()
+    privacy_ru = newsroom["pages"]["privacy"].copy_for_translation(russian)
+    privacy_ru.title = "Политика конфиденциальности"
+    privacy_ru.save_revision().publish()
+    page = client.get("/ru/privacy/").content.decode()
+    assert 'class="retention__table"' in page
+    assert 'action="/ru/search/"' in page
