@@ -7,6 +7,8 @@ Wagtail's search backend looks through the live, public articles of the current 
 links are paths, so the page works on mirrors and onion addresses that run Django.
 """
 
+import re
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.shortcuts import render
@@ -35,13 +37,23 @@ def over_rate_limit(request) -> bool:
     )
 
 
+def search_terms(query: str) -> str:
+    """The query's words, lower case, without punctuation. Readers search for words; the
+    backends' own syntax (SQLite FTS5 quotes, AND/OR/NEAR, prefixes) is not theirs to use,
+    and a stray quote in it is an error in the database (found by tests/fuzz)."""
+    return " ".join(re.findall(r"\w+", query.lower()))
+
+
 def search_articles(query: str, *, language: str):
-    """Live, public articles of ``language`` matching ``query``, best first."""
+    """Live, public articles of ``language`` matching the words of ``query``, best first."""
+    terms = search_terms(query)
+    if not terms:
+        return ArticlePage.objects.none()
     locale = Locale.objects.filter(language_code=language).first()
     articles = ArticlePage.objects.live().public()
     if locale is not None:
         articles = articles.filter(locale=locale)
-    return articles.search(query)
+    return articles.search(terms)
 
 
 @never_cache

@@ -93,3 +93,17 @@ def test_the_read_path_lets_search_through_to_django(newsroom, tmp_path):
     environ = {"REQUEST_METHOD": "GET", "PATH_INFO": "/search/", "QUERY_STRING": "q=law"}
     assert read(environ, lambda status, headers: None) == [b"django"]
     assert seen == ["/search/"]
+
+
+@pytest.mark.parametrize(
+    "query", ['"', 'a"b', "AND", "law OR", "NEAR(law", "*", "-law", "'", "law:", "^", "\x01", "()"]
+)
+def test_search_syntax_is_not_the_readers(client, newsroom, query):
+    """A stray quote was a database error on SQLite (found by tests/fuzz)."""
+    response = client.get("/search/", {"q": query})
+    assert response.status_code == 200
+
+
+def test_punctuation_around_words_still_finds_them(client, newsroom):
+    page = client.get("/search/", {"q": '"media law"'}).content.decode()
+    assert "Assembly passes media law" in page
