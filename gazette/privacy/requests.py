@@ -11,10 +11,8 @@ can see that an export and an erasure concerned the same person without the log 
 the address the erasure removed.
 """
 
-import hmac
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils import timezone
@@ -26,6 +24,8 @@ from gazette.newsletters.models import BounceEvent, normalise_email
 from gazette.newsletters.subscribers import erase_subscriber, subscriber_data
 from gazette.support.donor_records import StillActive, donor_data, erase_donor
 from gazette.support.models import Donor
+
+from .labels import request_label
 
 DONOR_LOG_ACTION = "gazette_support.erase_donor"  # the donor admin's
 
@@ -47,11 +47,6 @@ def clean_address(email: str) -> str:
             ),
             params={"value": text[:254]},
         ) from None
-
-
-def request_label(address: str) -> str:
-    mac = hmac.new(settings.SECRET_KEY.encode(), f"data-request:{address}".encode(), "sha256")
-    return f"request {mac.hexdigest()[:12]}"
 
 
 def _when(value):
