@@ -161,3 +161,28 @@ def test_webhooks_refuse_bad_signatures_with_400(fuzz_client, path, raw, signatu
 def test_bad_host_headers(fuzz_client, host, path):
     response = fuzz_client.get(path, HTTP_HOST=host)
     assert_no_server_error(fuzz_client, response, f"GET {path} Host {host[:80]!r}")
+
+
+NUMBERED = [
+    "/sitemaps/articles-{}.xml",
+    "/newsletters/weekly/{}/",
+    "/news/page/{}/",
+    "/tags/censorship/page/{}/",
+    "/donate/manage/junk/cancel/{}/",
+    "/_util/authenticate_with_password/{}/{}/",
+    "/documents/{}/x.pdf",
+]
+
+
+@fuzz_settings
+@given(
+    template=st.sampled_from(NUMBERED),
+    number=st.one_of(
+        st.integers(min_value=0, max_value=2**70), st.sampled_from([2**63, 2**64, 10**40])
+    ),
+    method=st.sampled_from(["get", "post"]),
+)
+def test_numbers_in_paths_beyond_any_column(fuzz_client, template, number, method):
+    path = template.format(number, number)
+    response = getattr(fuzz_client, method)(path)
+    assert_no_server_error(fuzz_client, response, f"{method} {path}")
