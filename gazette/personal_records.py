@@ -15,6 +15,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from gazette.accounts import audit
+
 NEVER = ("add", "change")
 
 
@@ -37,6 +39,13 @@ class DataDownloadView(generic.InspectView):
 
     def get(self, request, *args, **kwargs):
         data = type(self).data_function(self.object)
+        # Labelled by id, never the address (gazette/accounts/audit.py).
+        audit.record(
+            "privacy.export",
+            request=request,
+            target_label=f"{self.model._meta.model_name} {self.object.pk}",
+            data={"via": f"admin:{self.model._meta.model_name}"},
+        )
         response = HttpResponse(
             json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
         )

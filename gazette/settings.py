@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "gazette.support",
     "gazette.accounts",
     "gazette.insights",
+    "gazette.privacy",
     "gazette.demo",
     "anymail",
     "wagtail.contrib.redirects",
@@ -466,6 +467,28 @@ GAZETTE_DONOR_KEYS = env_list("GAZETTE_DONOR_KEYS") or (
 GAZETTE_DONOR_LINK_DAYS = int(os.environ.get("GAZETTE_DONOR_LINK_DAYS", "7"))
 # Donors with no active gift are deleted this many days after their last payment or change.
 GAZETTE_DONOR_RETENTION_DAYS = int(os.environ.get("GAZETTE_DONOR_RETENTION_DAYS", "365"))
+
+# --- Retention and abuse (gazette/privacy, gazette/ratelimits.py) ---
+# The Privacy Policy page lists these (gazette/privacy/retention.py); the worker purges daily.
+# Newsletter sign-ups never confirmed are deleted this many days after the sign-up.
+GAZETTE_UNCONFIRMED_RETENTION_DAYS = int(os.environ.get("GAZETTE_UNCONFIRMED_RETENTION_DAYS", "30"))
+# Bounce and complaint reports (the suppressions they caused stay). Soft-bounce scoring reads
+# 8 half-lives back (GAZETTE_NEWSLETTER_SOFT_BOUNCE_HALF_LIFE), so keep at least that.
+GAZETTE_BOUNCE_RETENTION_DAYS = int(os.environ.get("GAZETTE_BOUNCE_RETENTION_DAYS", "365"))
+# Keyed hashes of erased addresses (they keep an old list from re-subscribing them); 0: no limit.
+GAZETTE_ERASED_ADDRESS_RETENTION_DAYS = int(
+    os.environ.get("GAZETTE_ERASED_ADDRESS_RETENTION_DAYS", "1825")
+)
+# Reader search (/search/): queries per client, and from everyone, in one window (seconds).
+GAZETTE_SEARCH_WINDOW = int(os.environ.get("GAZETTE_SEARCH_WINDOW", "60"))
+GAZETTE_SEARCH_PER_CLIENT = int(os.environ.get("GAZETTE_SEARCH_PER_CLIENT", "30"))
+GAZETTE_SEARCH_GLOBAL = int(os.environ.get("GAZETTE_SEARCH_GLOBAL", "600"))
+# Every other public POST (confirm, unsubscribe, preferences, donor pages, test checkout, the
+# webhooks): per client and overall in one window (seconds). Generous: these carry a token.
+GAZETTE_POST_WINDOW = int(os.environ.get("GAZETTE_POST_WINDOW", "600"))
+GAZETTE_POST_PER_CLIENT = int(os.environ.get("GAZETTE_POST_PER_CLIENT", "60"))
+GAZETTE_POST_GLOBAL = int(os.environ.get("GAZETTE_POST_GLOBAL", "6000"))
+
 GAZETTE_SUPPORT_FROM_EMAIL = os.environ.get("GAZETTE_SUPPORT_FROM_EMAIL", "")
 # The built-in test provider walks a checkout through success, decline and cancel with no
 # network. It is for the demo and tests, and production refuses it.

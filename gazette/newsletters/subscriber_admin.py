@@ -17,6 +17,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permissions import register_permission_policy
 
+from gazette.accounts import audit
 from gazette.personal_records import (
     DataDownloadView,
     EraseLabelIndexMixin,
@@ -120,7 +121,14 @@ class SubscriberEraseView(generic.DeleteView):
         )
 
     def delete_action(self):
-        erase_subscriber(self.object.email, user=self.request.user)
+        subscriber_id = self.object.pk
+        result = erase_subscriber(self.object.email, user=self.request.user)
+        audit.record(
+            "privacy.erase",
+            request=self.request,
+            target_label=f"subscriber {subscriber_id}",
+            data={"via": "admin:subscriber", "deliveries": result.deliveries},
+        )
 
     def get_success_message(self):
         # Without the address: messages may be kept in a cookie or the session.

@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from wagtail.models import Site
 
+from gazette import ratelimits
 from gazette.clients import client_address
 
 from . import preferences, signup
@@ -30,6 +31,7 @@ from .tokens import unsubscribe_signer
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimits.limit_posts("newsletters:unsubscribe", per_client_factor=10)
 def unsubscribe(request, token: str):
     ids = unsubscribe_signer().read(token, 2)
     subscription = None
@@ -125,6 +127,7 @@ def signup_view(request):
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimits.limit_posts("newsletters:confirm")
 def confirm_view(request, token: str):
     found = signup.subscriptions_for(token)
     if found is None:
@@ -161,6 +164,7 @@ def no_referrer(view):
 @never_cache
 @no_referrer
 @require_http_methods(["GET", "POST"])
+@ratelimits.limit_posts("newsletters:preferences")
 def preferences_view(request, token: str):
     from gazette.newsroom.models import NewsroomSettings
 

@@ -19,12 +19,13 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import re
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import requests
-from anymail.exceptions import AnymailWebhookValidationFailure
+from anymail.exceptions import AnymailAPIError, AnymailWebhookValidationFailure
 from anymail.signals import AnymailTrackingEvent, EventType
 from anymail.webhooks.amazon_ses import AmazonSESTrackingWebhookView
 from anymail.webhooks.postmark import PostmarkTrackingWebhookView
@@ -35,6 +36,8 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from .bounces import record_event
 from .models import BounceEvent
+
+logger = logging.getLogger(__name__)
 
 Kind = BounceEvent.Kind
 Source = BounceEvent.Source
@@ -83,9 +86,17 @@ class SESWebhook(AmazonSESTrackingWebhookView):
 
     def run_validators(self, request):
         _refuse_without_secret(self)
-        super().run_validators(request)  # basic auth, SNS headers matching the body
+        try:
+            message = self._parse_sns_message(request)
+            if not isinstance(message, dict):
+                raise AnymailWebhookValidationFailure("SNS message is not a JSON object")
+            super().run_validators(request)  # basic auth, SNS headers matching the body
+        except AnymailAPIError as error:
+            # Anymail calls a body that is not JSON, or an unknown message type, an API
+            # error (answered 500); it is a malformed request, refused with 400.
+            raise AnymailWebhookValidationFailure(str(error)) from None
         # Last, so that only authenticated requests can make us fetch a certificate.
-        verify_sns_signature(self._parse_sns_message(request))
+        verify_sns_signature(message)
 
 
 class PostmarkWebhook(PostmarkTrackingWebhookView):
@@ -94,6 +105,23 @@ class PostmarkWebhook(PostmarkTrackingWebhookView):
     def run_validators(self, request):
         _refuse_without_secret(self)
         super().run_validators(request)
+        # Anymail parses the body only later, and a body that is not a JSON object would
+        # raise there (a 500); Postmark always sends one object per event.
+        try:
+            event = json.loads(request.body.decode("utf-8"))
+        except ValueError:  # includes UnicodeDecodeError
+            raise AnymailWebhookValidationFailure("Postmark event is not JSON") from None
+        if not isinstance(event, dict):
+            raise AnymailWebhookValidationFailure("Postmark event is not a JSON object")
+
+    def parse_events(self, request):
+        """Anymail's parsing, with an event whose fields have the wrong types (a date that
+        is not a string, a list where an object belongs) refused with 400 rather than
+        crashing into a 500: Postmark would retry it for hours, and it would fail each time."""
+        try:
+            return super().parse_events(request)
+        except (TypeError, ValueError, KeyError, AttributeError) as error:
+            raise AnymailWebhookValidationFailure(f"Malformed Postmark event: {error}") from None
 
 
 def verify_sns_signature(message: dict) -> None:
@@ -141,16 +169,26 @@ def record_anymail_event(*, event: AnymailTrackingEvent, esp_name: str) -> Bounc
     kind = _kind(event, source)
     if kind is None:
         return None
-    detail = ": ".join(part for part in (event.description, event.mta_response) if part)
-    return record_event(
-        source=source,
-        event_id=event.event_id or _digest(event.esp_event),
-        kind=kind,
-        email=event.recipient or "",
-        provider_message_id=event.message_id or "",
-        detail=detail,
-        occurred_at=event.timestamp,
-    )
+    # Anymail passes the provider's fields through as they came: a malformed event may
+    # hold a list or a number where text belongs, or no address at all.
+    detail = ": ".join(part for part in (event.description, event.mta_response) if _text(part))
+    try:
+        return record_event(
+            source=source,
+            event_id=_text(event.event_id) or _digest(event.esp_event),
+            kind=kind,
+            email=_text(event.recipient),
+            provider_message_id=_text(event.message_id),
+            detail=detail,
+            occurred_at=event.timestamp,
+        )
+    except ValueError as error:  # neither an address nor a message of ours: nothing to act on
+        logger.warning("Ignored a %s report: %s", esp_name, error)
+        return None
+
+
+def _text(value) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _kind(event: AnymailTrackingEvent, source: str | None) -> str | None:

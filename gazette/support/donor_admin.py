@@ -19,6 +19,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.log_actions import log
 from wagtail.permissions import register_permission_policy
 
+from gazette.accounts import audit
 from gazette.personal_records import (
     DataDownloadView,
     EraseLabelIndexMixin,
@@ -103,6 +104,12 @@ class DonorEraseView(generic.DeleteView):
             title=f"donor {donor.pk}",
             data=data,
             deleted=True,
+        )
+        audit.record(
+            "privacy.erase",
+            request=self.request,
+            target_label=f"donor {donor.pk}",
+            data={"via": "admin:donor", **data},
         )
 
     def get_success_message(self):

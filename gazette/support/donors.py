@@ -130,6 +130,7 @@ def _manage_context(donor: Donor, token: str, **extra) -> dict:
 @never_cache
 @no_referrer
 @require_http_methods(["GET", "POST"])
+@ratelimits.limit_posts("support:manage")
 def manage_view(request, token: str):
     donor = donor_for_token(token)
     if donor is None:
@@ -163,6 +164,7 @@ def manage_view(request, token: str):
 @never_cache
 @no_referrer
 @require_http_methods(["GET", "POST"])
+@ratelimits.limit_posts("support:cancel")
 def cancel_view(request, token: str, gift_id: int):
     """The confirmation step: a GET asks "stop this gift?", a POST stops it."""
     donor = donor_for_token(token)

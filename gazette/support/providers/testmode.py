@@ -19,6 +19,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from gazette import ratelimits
+
 from .. import recording
 from ..models import Gift
 
@@ -81,6 +83,7 @@ def return_path(gift: Gift) -> str:
 @csrf_exempt
 @never_cache
 @require_http_methods(["GET", "POST"])
+@ratelimits.limit_posts("support:test-checkout")
 def checkout_view(request, token: str):
     from ..checkout import page, thanks_url
     from ..forms import TestCheckoutForm

@@ -22,9 +22,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from gazette.accounts import audit
 from gazette.newsletters import actions, subscribers
 from gazette.newsletters.mailbox import process_mailbox
-from gazette.newsletters.models import Issue, Newsletter
+from gazette.newsletters.models import Issue, Newsletter, normalise_email
 from gazette.newsletters.scheduling import default_send_at
 from gazette.newsletters.sending import SendOptions, progress, send_issue
 
@@ -161,6 +162,7 @@ class Command(BaseCommand):
     def _export(self, *, file, newsletter, site, email, **_):
         if email:
             data = subscribers.subscriber_data(email)
+            _audit("privacy.export", email, found=data is not None)
             if data is None:
                 raise CommandError("Nothing is stored under this address.")
             with self._output(file) as out:
@@ -170,6 +172,12 @@ class Command(BaseCommand):
         target = self._newsletter(newsletter, site)
         with self._output(file) as out:
             count = subscribers.export_csv(out, newsletter=target)
+        audit.record(
+            "privacy.export_list",
+            actor_name="command line",
+            target_label=f"newsletter {target.pk}" if target else "all newsletters",
+            data={"via": "command", "rows": count},
+        )
         if file != "-":
             self.stdout.write(f"{count} subscriptions written to {file}.")
 
@@ -193,7 +201,9 @@ class Command(BaseCommand):
             answer = input(f"Erase everything stored about {email}? It cannot be undone. [y/N] ")
             if answer.strip().lower() not in ("y", "yes"):
                 raise CommandError("Nothing was erased.")
-        self.stdout.write(str(subscribers.erase_subscriber(email, by=f"{by} (command line)")))
+        result = subscribers.erase_subscriber(email, by=f"{by} (command line)")
+        _audit("privacy.erase", email, found=result.found)
+        self.stdout.write(str(result))
 
     def _issue(self, action: str, issue_id: int, options: dict) -> None:
         try:
@@ -268,3 +278,12 @@ class Command(BaseCommand):
         else:
             self.stdout.write(line)
         sys.stdout.flush()
+
+
+def _audit(action: str, email: str, *, found: bool) -> None:
+    """An audit entry naming the address by its keyed hash (gazette/privacy/labels.py)."""
+    from gazette.privacy.labels import request_label
+
+    label = request_label(normalise_email(email))
+    data = {"via": "command:newsletter", "found": found}
+    audit.record(action, actor_name="command line", target_label=label, data=data)

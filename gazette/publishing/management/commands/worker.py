@@ -16,6 +16,7 @@ from django.db import close_old_connections
 
 from gazette.insights.retention import run_clock as run_insights_clock
 from gazette.newsletters.scheduling import run_clock as run_newsletter_clock
+from gazette.privacy.retention import purge_daily as purge_expired_data
 from gazette.publishing.scheduling import publish_due_pages
 from gazette.support.donor_records import purge_daily as purge_lapsed_donors
 from gazette.support.receipts import retry_unsent_receipts
@@ -25,14 +26,16 @@ logger = logging.getLogger(__name__)
 
 # What the clock does each round: publish scheduled pages; propose weekly newsletter drafts
 # and start the issues whose time has come; every ten minutes, queue again receipts that did
-# not go; once a day, purge lapsed donors' records and old page-view counts; every hour,
-# render a home page again if its "Most read" list changed.
+# not go; once a day, purge lapsed donors' records, old page-view counts and what else is
+# past its retention period; every hour, render a home page again if its "Most read" list
+# changed.
 CLOCK_JOBS = (
     publish_due_pages,
     run_newsletter_clock,
     retry_unsent_receipts,
     purge_lapsed_donors,
     run_insights_clock,
+    purge_expired_data,
 )
 
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
+from gazette.accounts import audit
 from gazette.support import crypto, donor_records
 from gazette.support.models import Donor
 
@@ -63,14 +64,18 @@ class Command(BaseCommand):
         return donor
 
     def export(self, *, email, **options):
-        data = donor_records.donor_data(self._donor(email))
+        donor = self._donor(email)
+        data = donor_records.donor_data(donor)
+        _audit("privacy.export", donor)
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
 
     def erase(self, *, email, **options):
+        donor = self._donor(email)
         try:
-            result = donor_records.erase_donor(self._donor(email))
+            result = donor_records.erase_donor(donor)
         except donor_records.StillActive as error:
             raise CommandError(str(error)) from error
+        _audit("privacy.erase", donor, gifts=result.gifts, payments=result.payments)
         self.stdout.write(str(result))
 
     def purge(self, **options):
@@ -83,3 +88,9 @@ class Command(BaseCommand):
         if result.unreadable:
             raise CommandError(str(result))
         self.stdout.write(str(result))
+
+
+def _audit(action: str, donor: Donor, **data) -> None:
+    """Labelled by id: the audit log must not keep the address an erasure removed."""
+    data = {"via": "command:support", **data}
+    audit.record(action, actor_name="command line", target_label=f"donor {donor.pk}", data=data)

@@ -1,0 +1,1 @@
+from tests.newsletters.conftest import weekly  # noqa: F401
