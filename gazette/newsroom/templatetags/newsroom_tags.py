@@ -4,6 +4,7 @@ from wagtail.images.templatetags.wagtailimages_tags import PictureNode
 from wagtail.images.templatetags.wagtailimages_tags import image as parse_image_tag
 
 from gazette.newsroom.models.base import page_path
+from gazette.newsroom.sanitize import render_rich_text
 from gazette.publishing.session import current as current_session
 
 register = template.Library()
@@ -15,6 +16,12 @@ def href(page) -> str:
     absolute as soon as a second Site exists (an onion address, a mirror), and pages must
     work on all of them."""
     return "" if page is None else page_path(page)
+
+
+@register.filter
+def clean_richtext(value):
+    """Wagtail's ``richtext`` filter, its HTML cleaned with nh3 (see newsroom/sanitize.py)."""
+    return render_rich_text(value)
 
 
 @register.tag
