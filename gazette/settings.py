@@ -241,6 +241,12 @@ if GAZETTE_RENDER_HOST and "*" not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(urlsplit(GAZETTE_BASE_URL).hostname)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Uploads are re-encoded without EXIF/GPS (gazette/newsroom/images.py), in these formats only
+# (no SVG: it can carry script), and at most 50 megapixels (a decompression bomb is refused
+# before it is decoded).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "gazette.newsroom.images.ImageForm"
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
 # Documents are served through Wagtail's view as downloads, never as pages of our origin, and
 # only these types may be uploaded (an uploaded .html or .svg could run script on our origin).
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "ods", "pptx", "odp", "csv", "txt", "epub"]
