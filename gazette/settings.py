@@ -279,7 +279,8 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = int(os.environ.get("GAZETTE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GAZETTE_HSTS_INCLUDE_SUBDOMAINS", True)
     # Preloading binds every subdomain to HTTPS in browsers for months and is slow to undo:
-    # a newsroom opts in (GAZETTE_HSTS_PRELOAD=1); until then Django's reminder is silenced.
+    # a newsroom opts in (GAZETTE_HSTS_PRELOAD=1); until then Django's reminder
+    # (security.W021) is silenced.
     SECURE_HSTS_PRELOAD = env_bool("GAZETTE_HSTS_PRELOAD", False)
     # security.W008 asks for Django's SECURE_SSL_REDIRECT; ours (above) does the redirect.
     SILENCED_SYSTEM_CHECKS = ["security.W008"]

@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from django import template
 from django.utils import translation
 from wagtail.images.templatetags.wagtailimages_tags import PictureNode
@@ -22,6 +24,18 @@ def href(page) -> str:
 def clean_richtext(value):
     """Wagtail's ``richtext`` filter, its HTML cleaned with nh3 (see newsroom/sanitize.py)."""
     return render_rich_text(value)
+
+
+@register.filter
+def web_url(value) -> str:
+    """``value`` if it is an http(s) URL or a path on this site, else '': a javascript: or
+    data: address imported or scripted into a URL field (the admin's forms refuse them)
+    must not become a link."""
+    url = str(value or "").strip()
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https") or (not scheme and url.startswith("/")):
+        return url
+    return ""
 
 
 @register.tag
