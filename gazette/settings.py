@@ -105,6 +105,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "gazette.publishing.middleware.HttpsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "gazette.publishing.middleware.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -242,6 +243,12 @@ if GAZETTE_RENDER_HOST and "*" not in ALLOWED_HOSTS:
     ALLOWED_HOSTS.append(urlsplit(GAZETTE_BASE_URL).hostname)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
+# Uploads are re-encoded without EXIF/GPS (gazette/newsroom/images.py), in these formats only
+# (no SVG: it can carry script), and at most 50 megapixels (a decompression bomb is refused
+# before it is decoded).
+WAGTAILIMAGES_IMAGE_FORM_BASE = "gazette.newsroom.images.ImageForm"
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp", "gif"]
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = 50_000_000
 # Documents are served through Wagtail's view as downloads, never as pages of our origin, and
 # only these types may be uploaded (an uploaded .html or .svg could run script on our origin).
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "odt", "xlsx", "ods", "pptx", "odp", "csv", "txt", "epub"]
@@ -263,18 +270,24 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+GAZETTE_SSL_REDIRECT = False
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_SSL_REDIRECT = env_bool("GAZETTE_SSL_REDIRECT", True)
+    # The redirect to HTTPS is gazette.publishing.middleware.HttpsMiddleware's, which leaves
+    # onion hosts on plain HTTP; Django's would redirect them too.
+    GAZETTE_SSL_REDIRECT = env_bool("GAZETTE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = int(os.environ.get("GAZETTE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("GAZETTE_HSTS_INCLUDE_SUBDOMAINS", True)
     # Preloading binds every subdomain to HTTPS in browsers for months and is slow to undo:
-    # a newsroom opts in (GAZETTE_HSTS_PRELOAD=1); until then Django's reminder is silenced.
+    # a newsroom opts in (GAZETTE_HSTS_PRELOAD=1); until then Django's reminder
+    # (security.W021) is silenced.
     SECURE_HSTS_PRELOAD = env_bool("GAZETTE_HSTS_PRELOAD", False)
+    # security.W008 asks for Django's SECURE_SSL_REDIRECT; ours (above) does the redirect.
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
     if not SECURE_HSTS_PRELOAD:
-        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
     CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS") or [
         f"https://{host}" for host in ALLOWED_HOSTS if host != "*" and not host.startswith(".")
     ]

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from .headers import hsts_header, reader_headers
+from .headers import hsts_header, is_onion_host, reader_headers
 from .mirrorlist import onion_address
 from .store import PageStore, UnsafePath, content_type_for, quoted_path
 
@@ -116,7 +116,11 @@ class ReadPath:
         headers = [*entry.headers, ("ETag", etag)]
         if coding != "identity":
             headers.append(("Content-Encoding", coding))
-        if self.hsts and self.is_secure(environ):
+        if (
+            self.hsts
+            and self.is_secure(environ)
+            and not is_onion_host(environ.get("HTTP_HOST", ""))
+        ):
             headers.append(self.hsts)
         onion = self.onion_address()
         if onion and entry.headers[0][1].startswith("text/html"):

@@ -1,9 +1,12 @@
+from urllib.parse import urlsplit
+
 from django import template
 from django.utils import translation
 from wagtail.images.templatetags.wagtailimages_tags import PictureNode
 from wagtail.images.templatetags.wagtailimages_tags import image as parse_image_tag
 
 from gazette.newsroom.models.base import page_path
+from gazette.newsroom.sanitize import render_rich_text
 from gazette.publishing.session import current as current_session
 
 register = template.Library()
@@ -15,6 +18,24 @@ def href(page) -> str:
     absolute as soon as a second Site exists (an onion address, a mirror), and pages must
     work on all of them."""
     return "" if page is None else page_path(page)
+
+
+@register.filter
+def clean_richtext(value):
+    """Wagtail's ``richtext`` filter, its HTML cleaned with nh3 (see newsroom/sanitize.py)."""
+    return render_rich_text(value)
+
+
+@register.filter
+def web_url(value) -> str:
+    """``value`` if it is an http(s) URL or a path on this site, else '': a javascript: or
+    data: address imported or scripted into a URL field (the admin's forms refuse them)
+    must not become a link."""
+    url = str(value or "").strip()
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https") or (not scheme and url.startswith("/")):
+        return url
+    return ""
 
 
 @register.tag
