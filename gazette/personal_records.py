@@ -15,6 +15,8 @@ from wagtail.admin.views import generic
 from wagtail.admin.widgets.button import Button
 from wagtail.permission_policies import ModelPermissionPolicy
 
+from gazette.accounts.audit import record
+
 NEVER = ("add", "change")
 
 
@@ -37,6 +39,13 @@ class DataDownloadView(generic.InspectView):
 
     def get(self, request, *args, **kwargs):
         data = type(self).data_function(self.object)
+        meta = self.model._meta
+        record(
+            f"{meta.label_lower}.export",  # e.g. newsletters.subscriber.export
+            request=request,
+            target=self.object,
+            target_label=f"{meta.verbose_name} {self.object.pk}",  # never the address
+        )
         response = HttpResponse(
             json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json"
         )

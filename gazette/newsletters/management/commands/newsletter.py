@@ -22,9 +22,10 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from gazette.accounts.audit import record
 from gazette.newsletters import actions, subscribers
 from gazette.newsletters.mailbox import process_mailbox
-from gazette.newsletters.models import Issue, Newsletter
+from gazette.newsletters.models import Issue, Newsletter, Subscriber, normalise_email
 from gazette.newsletters.scheduling import default_send_at
 from gazette.newsletters.sending import SendOptions, progress, send_issue
 
@@ -163,6 +164,9 @@ class Command(BaseCommand):
             data = subscribers.subscriber_data(email)
             if data is None:
                 raise CommandError("Nothing is stored under this address.")
+            # By id: the audit log keeps no address (None if only a suppression is kept).
+            found = Subscriber.objects.filter(email=normalise_email(email)).first()
+            _audit("newsletters.subscriber.export", subscriber=found and found.pk)
             with self._output(file) as out:
                 json.dump(data, out, ensure_ascii=False, indent=2)
                 out.write("\n")
@@ -170,6 +174,7 @@ class Command(BaseCommand):
         target = self._newsletter(newsletter, site)
         with self._output(file) as out:
             count = subscribers.export_csv(out, newsletter=target)
+        _audit("newsletters.subscribers.export", newsletter=target.pk, subscriptions=count)
         if file != "-":
             self.stdout.write(f"{count} subscriptions written to {file}.")
 
@@ -268,3 +273,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(line)
         sys.stdout.flush()
+
+
+def _audit(action: str, **data) -> None:
+    record(action, actor_name=f"{getpass.getuser()} (command line)", data=data)

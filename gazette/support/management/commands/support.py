@@ -9,6 +9,7 @@
 - `rotate-keys`: re-seal every donor record with the first key of GAZETTE_DONOR_KEYS.
 """
 
+import getpass
 import json
 
 from cryptography.fernet import Fernet
@@ -16,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 
+from gazette.accounts.audit import record
 from gazette.support import crypto, donor_records
 from gazette.support.models import Donor
 
@@ -63,14 +65,19 @@ class Command(BaseCommand):
         return donor
 
     def export(self, *, email, **options):
-        data = donor_records.donor_data(self._donor(email))
+        donor = self._donor(email)
+        data = donor_records.donor_data(donor)
+        _audit("support.donor.export", donor.pk)
         self.stdout.write(json.dumps(data, ensure_ascii=False, indent=2))
 
     def erase(self, *, email, **options):
+        donor = self._donor(email)
+        donor_id = donor.pk  # erasing sets it to None
         try:
-            result = donor_records.erase_donor(self._donor(email))
+            result = donor_records.erase_donor(donor)
         except donor_records.StillActive as error:
             raise CommandError(str(error)) from error
+        _audit("support.donor.erase", donor_id, gifts=result.gifts, payments=result.payments)
         self.stdout.write(str(result))
 
     def purge(self, **options):
@@ -83,3 +90,15 @@ class Command(BaseCommand):
         if result.unreadable:
             raise CommandError(str(result))
         self.stdout.write(str(result))
+
+
+def _audit(action: str, donor_id: int, **data) -> None:
+    """Labelled by id: the audit log must not keep the address."""
+    record(
+        action,
+        actor_name=f"{getpass.getuser()} (command line)",
+        target_type="support.donor",
+        target_id=str(donor_id),
+        target_label=f"donor {donor_id}",
+        data=data,
+    )
