@@ -9,11 +9,13 @@ refuses it (see migration 0002), and they are kept for as long as the database i
 
 from __future__ import annotations
 
+import json
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from .models import AuditEntry
@@ -55,7 +57,8 @@ def record(
         actor_id=getattr(actor, "pk", None),
         actor_name=actor_name[:150],
         action=action,
-        data=without_addresses(data or {}),
+        # As JSON holds it (dates as ISO strings), like Wagtail's own log entries.
+        data=without_addresses(json.loads(json.dumps(data or {}, cls=DjangoJSONEncoder))),
         ip=_client_ip(request),
         target_type=target_type,
         target_id=target_id,
