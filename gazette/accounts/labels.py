@@ -17,6 +17,7 @@ OWN = {
     "accounts.recovery_codes_made": _("Recovery codes made"),
     "accounts.roles_changed": _("Roles changed"),
     "accounts.group_permissions_changed": _("Group permissions changed"),
+    "accounts.roles_reset": _("Roles reset to their defaults"),
     "accounts.audit_exported": _("Audit log exported"),
     "newsletters.subscriber.export": _("Subscriber's data exported"),
     "newsletters.subscribers.export": _("Subscriber list exported"),

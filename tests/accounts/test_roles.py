@@ -88,6 +88,24 @@ def test_running_the_roles_again_puts_back_what_was_changed_by_hand():
     assert admins.permissions.filter(codename="view_auditentry").exists()
 
 
+def test_the_roles_command_resets_them_and_says_so_in_the_log():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from gazette.accounts.models import AuditEntry
+
+    editors = Group.objects.get(name="Editors")
+    editors.permissions.clear()
+    out = StringIO()
+    call_command("roles", stdout=out)
+    assert "Roles set: Reporters, Editors" in out.getvalue()
+    assert editors.permissions.filter(codename="access_admin").exists()
+    assert AuditEntry.objects.get(action="accounts.roles_reset").actor_name.endswith(
+        "(command line)"
+    )
+
+
 def test_reporter_writes_drafts_and_submits_them_but_cannot_publish(article):
     reporter = member("Reporters")
     client = client_for(reporter)
