@@ -174,7 +174,9 @@ class Command(BaseCommand):
         target = self._newsletter(newsletter, site)
         with self._output(file) as out:
             count = subscribers.export_csv(out, newsletter=target)
-        _audit("newsletters.subscribers.export", newsletter=target.pk, subscriptions=count)
+        _audit(
+            "newsletters.subscribers.export", newsletter=target and target.pk, subscriptions=count
+        )
         if file != "-":
             self.stdout.write(f"{count} subscriptions written to {file}.")
 
