@@ -43,6 +43,7 @@ class DataDownloadView(generic.InspectView):
         audit.record(
             "privacy.export",
             request=request,
+            target=self.object,
             target_label=f"{self.model._meta.model_name} {self.object.pk}",
             data={"via": f"admin:{self.model._meta.model_name}"},
         )

@@ -84,7 +84,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "gazette.accounts.users_app.UsersConfig",  # wagtail.users, audited (see there)
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",

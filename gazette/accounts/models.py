@@ -5,6 +5,22 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    def matching(self, *, who: str = "", action: str = "", since=None, until=None):
+        """Entries by a person whose name contains ``who``, of one ``action``, on the
+        days from ``since`` to ``until`` (dates, both included, in the site's time zone)."""
+        entries = self
+        if who:
+            entries = entries.filter(actor_name__icontains=who)
+        if action:
+            entries = entries.filter(action=action)
+        if since:
+            entries = entries.filter(at__date__gte=since)
+        if until:
+            entries = entries.filter(at__date__lte=until)
+        return entries
+
+
 class AuditEntry(models.Model):
     """One thing a person (or the system) did.
 
@@ -33,11 +49,19 @@ class AuditEntry(models.Model):
     ip = models.GenericIPAddressField(_("from address"), null=True, blank=True)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
+    objects = AuditEntryQuerySet.as_manager()
+
     class Meta:
         ordering = ["-at", "-id"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    @property
+    def action_label(self) -> str:
+        from .labels import label_for
+
+        return label_for(self.action)
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action}"

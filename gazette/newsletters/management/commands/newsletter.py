@@ -174,7 +174,7 @@ class Command(BaseCommand):
             count = subscribers.export_csv(out, newsletter=target)
         audit.record(
             "privacy.export_list",
-            actor_name="command line",
+            actor_name=f"{getpass.getuser()} (command line)",
             target_label=f"newsletter {target.pk}" if target else "all newsletters",
             data={"via": "command", "rows": count},
         )
@@ -286,4 +286,6 @@ def _audit(action: str, email: str, *, found: bool) -> None:
 
     label = request_label(normalise_email(email))
     data = {"via": "command:newsletter", "found": found}
-    audit.record(action, actor_name="command line", target_label=label, data=data)
+    audit.record(
+        action, actor_name=f"{getpass.getuser()} (command line)", target_label=label, data=data
+    )

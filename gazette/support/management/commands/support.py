@@ -9,6 +9,7 @@
 - `rotate-keys`: re-seal every donor record with the first key of GAZETTE_DONOR_KEYS.
 """
 
+import getpass
 import json
 
 from cryptography.fernet import Fernet
@@ -93,4 +94,11 @@ class Command(BaseCommand):
 def _audit(action: str, donor: Donor, **data) -> None:
     """Labelled by id: the audit log must not keep the address an erasure removed."""
     data = {"via": "command:support", **data}
-    audit.record(action, actor_name="command line", target_label=f"donor {donor.pk}", data=data)
+    audit.record(
+        action,
+        actor_name=f"{getpass.getuser()} (command line)",
+        target_type="support.donor",
+        target_id=str(donor.pk),
+        target_label=f"donor {donor.pk}",
+        data=data,
+    )
