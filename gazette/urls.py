@@ -5,9 +5,15 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from gazette.accounts import urls as accounts_urls
+from gazette.accounts.views import SignInView
 from gazette.publishing import feeds, mirrorlist, sitemaps
 
 urlpatterns = [
+    # Staff sign-in: the password step (throttled) and second factors, before Wagtail's own.
+    path(settings.WAGTAILADMIN_PATH + "/login/", SignInView.as_view(), name="wagtailadmin_login"),
+    path(settings.WAGTAILADMIN_PATH + "/security/", include(accounts_urls)),
+    path(settings.WAGTAILADMIN_PATH + "/security/", include(accounts_urls.webauthn_patterns)),
     path(settings.WAGTAILADMIN_PATH + "/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("newsletters/", include("gazette.newsletters.urls")),
