@@ -4,6 +4,7 @@ for one that was lost, so a user must keep at least one key or app."""
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -54,6 +55,8 @@ def pending_totp(user) -> TOTPDevice | None:
 
 
 def confirm_totp(device: TOTPDevice, token: str, *, request) -> bool:
+    # No back-off while setting up: the person typing already holds the secret.
+    device.throttle_reset(commit=False)
     if not device.verify_token(token):
         return False
     device.confirmed = True
@@ -76,7 +79,7 @@ def remove(user, device, *, request) -> None:
     """Remove one factor; refuse to remove the last."""
     with transaction.atomic():
         # Lock the user's row so that two removals at once cannot both see "one left".
-        type(user).objects.select_for_update().get(pk=user.pk)
+        get_user_model().objects.select_for_update().get(pk=user.pk)
         if count(user) <= 1:
             raise LastFactor
         label = f"{kind(device)}: {device.name}"

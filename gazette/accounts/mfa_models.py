@@ -59,9 +59,7 @@ class RecoveryCodes(ThrottlingMixin, Device):
         # same code, only one deletes it.
         deleted, _ = self.codes.filter(digest=digest(str(token))).delete()
         if deleted:
-            self.throttle_reset(commit=False)
-            self.set_last_used_timestamp(commit=False)
-            self.save()
+            self.throttle_reset()
             return True
         self.throttle_increment(commit=True)
         return False

@@ -72,8 +72,11 @@ class StaffSignInMiddleware:
         )
 
     def exempt_prefixes(self) -> tuple[str, ...]:
-        """Pages a half-signed-in user may see: the second-factor pages and sign-out."""
+        """Pages a half-signed-in user may see: the second-factor pages and sign-out, and
+        the icons and translations every admin page (these too) loads."""
         return (
+            reverse("wagtailadmin_sprite"),
+            reverse("wagtailadmin_javascript_catalog"),
             reverse("accounts:verify"),
             reverse("accounts:setup"),
             reverse("accounts:setup_totp"),
