@@ -123,7 +123,7 @@ def test_staff_sign_in_with_an_authenticator_app(
         # A wrong code is refused with a message, and adds nothing.
         page.fill("#id_token", "000000" if totp_code(secret) != "000000" else "111111")
         page.get_by_role("button", name="Add this app").click()
-        assert page.get_by_text("That code is not right").is_visible()
+        page.get_by_text("That code is not right").wait_for()
         assert not TOTPDevice.objects.filter(user=user, confirmed=True).exists()
         # The same key is shown again, to try once more.
         assert page.locator("#totp-secret").inner_text() == secret
