@@ -17,7 +17,9 @@ CODES_PER_SET = 10
 
 
 def normalize_code(code: str) -> str:
-    return "".join(ch for ch in code.upper() if ch.isalnum())
+    """Upper case, no separators, and the letters Crockford's alphabet reads as digits."""
+    code = code.upper().translate(str.maketrans("OIL", "011"))
+    return "".join(ch for ch in code if ch.isalnum())
 
 
 def digest(code: str) -> str:
