@@ -37,6 +37,10 @@ class StaffSignInMiddleware:
         return signin.remember_browser(request, response)
 
     def check(self, request):
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            # No session, so nobody signed in: and not touching the session keeps a
+            # reader's response free of "Vary: Cookie".
+            return None
         user = request.user
         if not user.is_authenticated:
             return None

@@ -105,7 +105,9 @@ def password_accepted(request, user) -> None:
 
 
 def verified(request, device, *, method: str) -> None:
-    """The second factor was shown: mark the session and write the sign-in to the log."""
+    """The second factor was shown: mark the session and write the sign-in to the log.
+    The session gets a new key, so one seen before this step is worth nothing after it."""
+    request.session.cycle_key()
     otp_login(request, device)
     request.session[METHOD_KEY] = method
     request.session[EPOCH_KEY] = SessionEpoch.current(request.user)
