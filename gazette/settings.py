@@ -79,6 +79,9 @@ INSTALLED_APPS = [
     "gazette.insights",
     "gazette.privacy",
     "gazette.demo",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp_webauthn",
     "anymail",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -113,7 +116,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "gazette.accounts.middleware.StaffSignInMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -158,6 +163,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Argon2 for new and changed passwords; older hashes still check, and are upgraded to
+# Argon2 at the user's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -256,12 +270,35 @@ WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILEMBEDS_FINDERS: list = []  # embeds are rendered by our own block; never fetched
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin must not call out to wagtail.org
 WAGTAILADMIN_PATH = os.environ.get("GAZETTE_ADMIN_PATH", "admin").strip("/")
+# The relying party's origins for WebAuthn; the host each request came to is added to them
+# (gazette/accounts/webauthn.py), so an onion address works too.
+OTP_WEBAUTHN_ALLOWED_ORIGINS = [
+    GAZETTE_BASE_URL if GAZETTE_BASE_URL.startswith("https://") else "http://localhost"
+]
 TAGGIT_CASE_INSENSITIVE = True
 
 # Sessions and cookies: only staff ever get one.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 12 * 3600
+
+# Staff sign-in (gazette/accounts/signin.py, middleware.py). Every staff account needs a
+# second factor: a security key or passkey (WebAuthn), or an authenticator app (TOTP).
+# A session ends after this many seconds without a request, whatever SESSION_COOKIE_AGE says.
+GAZETTE_SESSION_IDLE_TIMEOUT = int(os.environ.get("GAZETTE_SESSION_IDLE_TIMEOUT", "3600"))
+# Failed sign-ins counted in a window (seconds): past PER_CLIENT from one address, that
+# address waits out the window; past PER_ACCOUNT for one account, the account is locked for
+# the window, except in browsers that have signed in to it before.
+GAZETTE_SIGNIN_WINDOW = int(os.environ.get("GAZETTE_SIGNIN_WINDOW", "900"))
+GAZETTE_SIGNIN_PER_CLIENT = int(os.environ.get("GAZETTE_SIGNIN_PER_CLIENT", "20"))
+GAZETTE_SIGNIN_PER_ACCOUNT = int(os.environ.get("GAZETTE_SIGNIN_PER_ACCOUNT", "10"))
+OTP_WEBAUTHN_HELPER_CLASS = "gazette.accounts.webauthn.Helper"
+# The primary host and the site's name; the helper uses the host each request came to.
+OTP_WEBAUTHN_RP_ID = urlsplit(GAZETTE_BASE_URL).hostname or "localhost"
+OTP_WEBAUTHN_RP_NAME = WAGTAIL_SITE_NAME
+# Second factor only: a key alone never signs anyone in (the password comes first).
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
+OTP_TOTP_ISSUER = WAGTAIL_SITE_NAME
 CSRF_COOKIE_HTTPONLY = True
 
 # Security headers. Reader pages get a strict Content-Security-Policy from

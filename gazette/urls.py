@@ -7,11 +7,17 @@ from wagtail import views as wagtail_views
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from gazette.accounts import urls as accounts_urls
+from gazette.accounts.views import SignInView
 from gazette.newsroom.search import search_view
 from gazette.publishing import feeds, mirrorlist, sitemaps
 from gazette.ratelimits import limit_posts
 
 urlpatterns = [
+    # Staff sign-in: the password step (throttled) and second factors, before Wagtail's own.
+    path(settings.WAGTAILADMIN_PATH + "/login/", SignInView.as_view(), name="wagtailadmin_login"),
+    path(settings.WAGTAILADMIN_PATH + "/security/", include(accounts_urls)),
+    path(settings.WAGTAILADMIN_PATH + "/security/", include(accounts_urls.webauthn_patterns)),
     path(settings.WAGTAILADMIN_PATH + "/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("newsletters/", include("gazette.newsletters.urls")),

@@ -163,3 +163,24 @@ def make_staff(username: str, *permissions: str, email: str = ""):
         )
     user.groups.add(group)
     return user
+
+
+def second_factor(user):
+    """The user's authenticator app (a confirmed TOTP device), made if they have none."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Test app", confirmed=True)
+
+
+def sign_in_staff(client, user):
+    """Sign ``user`` into the test client as a full sign-in leaves them: password and a
+    second factor shown (staff need both to reach the admin). Returns the client."""
+    from gazette.accounts.signin import mark_session
+
+    device = second_factor(user)
+    client.force_login(user)
+    session = client.session
+    mark_session(session, user, device)
+    session.save()
+    return client

@@ -11,11 +11,10 @@ Wagtail's entries name neither the groups a user was given nor a group's permiss
 the user and group edit views add one entry each with what changed (``roles_changed``,
 ``group_permissions_changed``); see ``wagtail_hooks`` and ``group_views``.
 
-Sign-ins use Django's ``user_logged_in`` and ``user_login_failed`` signals for now: they
-are the only point every sign-in passes through until the second-factor sign-in lands.
+Sign-ins are recorded by the sign-in flow itself (``signin.py``): only there is it known
+whether the second factor was shown, and with what.
 """
 
-from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db.models.signals import post_save
 from wagtail.models import ModelLogEntry, PageLogEntry
 
@@ -60,18 +59,6 @@ def mirror_log_entry(sender, instance, created, raw=False, **kwargs):
     )
 
 
-def signed_in(sender, request, user, **kwargs):
-    record("accounts.sign_in", actor=user, request=request)
-
-
-def sign_in_failed(sender, credentials, request=None, **kwargs):
-    # Django has already replaced the password in ``credentials``; only the name is kept.
-    name = str(credentials.get("username") or "")
-    record("accounts.sign_in_failed", actor_name=name, request=request)
-
-
 def connect() -> None:
     for model in (ModelLogEntry, PageLogEntry):
         post_save.connect(mirror_log_entry, sender=model, dispatch_uid=f"audit_{model.__name__}")
-    user_logged_in.connect(signed_in, dispatch_uid="audit_signed_in")
-    user_login_failed.connect(sign_in_failed, dispatch_uid="audit_sign_in_failed")

@@ -65,3 +65,7 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.action}"
+
+
+# Staff sign-in (second factors, session epochs) keeps its models in their own module.
+from .mfa_models import RecoveryCode, RecoveryCodes, SessionEpoch  # noqa: E402, F401

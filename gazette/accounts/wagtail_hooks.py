@@ -1,4 +1,5 @@
-"""The audit log in the admin's Settings menu, and role changes of users into it."""
+"""The admin's side of staff accounts: the audit log in the Settings menu, role changes
+of users into it, and the sign-in security page (account page link and menu item)."""
 
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
@@ -70,3 +71,19 @@ def _record(request, user, before, after):
         if before[flag] != after[flag]:
             data[flag] = after[flag]
     record(ROLES_CHANGED, request=request, target=user, data=data)
+
+
+@hooks.register("register_account_menu_item")
+def sign_in_security_link(request):
+    return {
+        "url": reverse("accounts:security"),
+        "label": _("Sign-in security"),
+        "help_text": _("Security keys, authenticator apps, recovery codes; sign out everywhere."),
+    }
+
+
+@hooks.register("register_admin_menu_item")
+def sign_in_security_menu_item():
+    return MenuItem(
+        _("Sign-in security"), reverse("accounts:security"), icon_name="key", order=10000
+    )

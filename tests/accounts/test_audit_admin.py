@@ -15,6 +15,7 @@ from django.utils import timezone
 from gazette.accounts.audit import record
 from gazette.accounts.auditlog_views import PER_PAGE
 from gazette.accounts.models import AuditEntry
+from tests.factories import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def admin(db):
     user = get_user_model().objects.create_user("olga", password="pw")
     user.groups.add(Group.objects.get(name="Administrators"))
     client = Client()
-    client.force_login(user)
+    sign_in_staff(client, user)
     return client
 
 

@@ -20,7 +20,8 @@ from gazette.accounts.models import AuditEntry
 from gazette.newsletters import actions
 from gazette.publishing.scheduling import publish_due_pages
 from gazette.support.models import Donor
-from tests.factories import make_article
+from tests.accounts.signin_helpers import VERIFY, totp_token
+from tests.factories import make_article, second_factor, sign_in_staff
 from tests.newsletters.conftest import make_issue, make_newsletter, make_subscribers
 from tests.support.giving import give
 
@@ -37,7 +38,7 @@ def member(username: str, role: str):
 
 def signed_in(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in_staff(client, user)
     return client
 
 
@@ -231,12 +232,15 @@ def test_donor_export_and_erasure_in_the_admin(db):
 
 
 def test_sign_ins_that_worked_and_failed_with_the_address_they_came_from(db):
-    member("olga", "Administrators")
+    olga = member("olga", "Administrators")
+    device = second_factor(olga)
     client = Client(REMOTE_ADDR="198.51.100.7")
     client.post("/admin/login/", {"username": "olga", "password": "wrong"})
     client.post("/admin/login/", {"username": "olga", "password": PASSWORD})
+    client.post(VERIFY, {"method": "totp", "token": totp_token(device), "next": "/admin/"})
     failed, worked = entries("accounts.sign_in_failed").get(), entries("accounts.sign_in").get()
     assert failed.actor_name == "olga" and failed.actor_id is None
     assert worked.actor_name == "olga" and worked.actor_id is not None
+    assert worked.data == {"method": "totp"}
     assert failed.ip == worked.ip == "198.51.100.7"
     assert "wrong" not in whole_log()

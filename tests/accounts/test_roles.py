@@ -10,6 +10,7 @@ from wagtail.permission_policies.collections import CollectionOwnershipPermissio
 
 from gazette.accounts.roles import ROLES, apply_roles
 from gazette.support.models import Donor
+from tests.factories import sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def member(role: str):
 
 def client_for(user) -> Client:
     client = Client()
-    client.force_login(user)
+    sign_in_staff(client, user)
     return client
 
 

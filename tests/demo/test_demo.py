@@ -83,6 +83,7 @@ def test_gazette_demo_serves_the_newsroom_and_stops_cleanly(tmp_path):
         assert f"http://127.0.0.1:{port}/" in output
         username = re.search(r"user name: (\S+)", output).group(1)
         password = re.search(r"password:\s+(\S+)", output).group(1)
+        recovery_code = re.search(r"recovery codes: (\S+)", output).group(1)
 
         home = None
         while time.monotonic() < deadline:
@@ -105,6 +106,22 @@ def test_gazette_demo_serves_the_newsroom_and_stops_cleanly(tmp_path):
             {"csrfmiddlewaretoken": token, "username": username, "password": password}
         ).encode()
         request = urllib.request.Request(login_url, data=data, headers={"Referer": login_url})
+        second_step = opener.open(request, timeout=10)
+        assert "/admin/security/verify/" in second_step.url
+        token = re.search(
+            r'name="csrfmiddlewaretoken" value="([^"]+)"', second_step.read().decode()
+        ).group(1)
+        data = urllib.parse.urlencode(
+            {
+                "csrfmiddlewaretoken": token,
+                "method": "recovery",
+                "token": recovery_code,
+                "next": "/admin/",
+            }
+        ).encode()
+        request = urllib.request.Request(
+            second_step.url, data=data, headers={"Referer": second_step.url}
+        )
         dashboard = opener.open(request, timeout=10)
         assert dashboard.url == f"http://127.0.0.1:{port}/admin/"
         assert "Log out" in dashboard.read().decode()

@@ -6,7 +6,7 @@ import pytest
 
 from gazette.insights.counting import today
 from gazette.insights.models import PageDay, SiteDay
-from tests.factories import make_staff
+from tests.factories import make_staff, sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +29,7 @@ def month(newsroom):
 
 
 def test_staff_without_the_permission_are_refused_and_see_no_menu_item(month, client):
-    client.force_login(make_staff("reporter"))
+    sign_in_staff(client, make_staff("reporter"))
     refused = client.get(INSIGHTS, follow=True)  # Wagtail's way: back to the admin's home
     assert refused.redirect_chain == [("/admin/", 302)]
     assert "you do not have permission" in refused.content.decode()
@@ -38,7 +38,7 @@ def test_staff_without_the_permission_are_refused_and_see_no_menu_item(month, cl
 
 
 def test_the_page_shows_views_and_visitors_per_day_with_a_chart_and_a_table(month, client):
-    client.force_login(make_staff("editor", "insights.view_insights"))
+    sign_in_staff(client, make_staff("editor", "insights.view_insights"))
     assert INSIGHTS in client.get("/admin/").content.decode()
     response = client.get(INSIGHTS)
     assert response.status_code == 200
@@ -68,13 +68,13 @@ def test_the_page_shows_views_and_visitors_per_day_with_a_chart_and_a_table(mont
 
 
 def test_a_superuser_sees_an_empty_month_explained(newsroom, client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", "", "pw"))
+    sign_in_staff(client, django_user_model.objects.create_superuser("root", "", "pw"))
     html = client.get(INSIGHTS).content.decode()
     assert "No page views have been counted in these days." in html
     assert '<dd data-figure="views">0</dd>' in html
 
 
 def test_the_permission_can_be_given_to_a_group_in_the_admin(newsroom, client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser("root", "", "pw"))
+    sign_in_staff(client, django_user_model.objects.create_superuser("root", "", "pw"))
     html = client.get("/admin/groups/new/").content.decode()
     assert "Can see the page-view figures" in html

@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 
 from gazette.newsletters.models import Delivery, Subscriber, Subscription, Suppression
+from tests.factories import sign_in_staff
 
 from .conftest import make_issue, make_newsletter, make_subscribers
 
@@ -31,7 +32,7 @@ def staff(name: str, *permissions: str) -> Client:
     )
     user.groups.add(group)
     client = Client()
-    client.force_login(user)
+    sign_in_staff(client, user)
     return client
 
 
@@ -189,7 +190,7 @@ def test_viewing_does_not_allow_erasing(viewer, lists):
 def test_nobody_adds_or_edits_a_subscriber_by_hand(lists):
     admin = get_user_model().objects.create_superuser("root", "root@lantern.example", "pw")
     client = Client()
-    client.force_login(admin)
+    sign_in_staff(client, admin)
     reader = lists["readers"][0]
     assert client.get(INDEX).status_code == 200
     assert client.get(f"{INDEX}new/").status_code == 302

@@ -14,6 +14,7 @@ from gazette.newsletters.models import Delivery, Issue
 from gazette.newsletters.scheduling import default_send_at
 from gazette.newsletters.sending import prepare
 from tests.factories import make_staff as person
+from tests.factories import sign_in_staff
 
 from .conftest import make_issue, make_newsletter, make_subscribers
 
@@ -32,7 +33,7 @@ ISSUE_PERMISSIONS = [
 @pytest.fixture
 def editor():
     client = Client()
-    client.force_login(person("editor", *ISSUE_PERMISSIONS, email=EDITOR_EMAIL))
+    sign_in_staff(client, person("editor", *ISSUE_PERMISSIONS, email=EDITOR_EMAIL))
     return client
 
 
@@ -270,7 +271,7 @@ def refused(response) -> bool:
 def test_people_without_the_permissions_are_refused(newsroom, weekly, sink):
     issue = make_issue(weekly, [newsroom["lead"]])
     reporter = Client()
-    reporter.force_login(person("reporter", email="reporter@lantern.example"))
+    sign_in_staff(reporter, person("reporter", email="reporter@lantern.example"))
     for path in (
         ISSUES,
         f"{ISSUES}add/",
@@ -289,7 +290,7 @@ def test_people_without_the_permissions_are_refused(newsroom, weekly, sink):
 
     # May compose, may not send: the send buttons are not shown and the actions refused.
     writer = Client()
-    writer.force_login(person("writer", *ISSUE_PERMISSIONS[:4], email="writer@lantern.example"))
+    sign_in_staff(writer, person("writer", *ISSUE_PERMISSIONS[:4], email="writer@lantern.example"))
     page = writer.get(sending(issue)).content.decode()
     assert 'value="send_now"' not in page and 'value="test"' in page
     for action in ("send_now", "schedule"):

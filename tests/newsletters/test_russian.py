@@ -26,6 +26,7 @@ from wagtail.users.models import UserProfile
 import gazette
 from gazette.newsletters.models import Issue
 from gazette.newsletters.scheduling import default_send_at
+from tests.factories import sign_in_staff
 
 from .conftest import make_issue
 from .test_issues_admin import ISSUE_PERMISSIONS, person, sending
@@ -50,7 +51,7 @@ def russian_editor():
     profile.preferred_language = "ru"
     profile.save()
     client = Client()
-    client.force_login(user)
+    sign_in_staff(client, user)
     return client
 
 

@@ -10,6 +10,8 @@ from django.urls import reverse
 from PIL import Image, ImageCms
 from wagtail.images import get_image_model
 
+from tests.factories import sign_in_staff
+
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 
@@ -40,7 +42,7 @@ def photo_with_gps(orientation: int = 6) -> bytes:
 @pytest.fixture
 def admin_client(client, db):
     user = get_user_model().objects.create_superuser("editor", "editor@lantern.example", "x" * 16)
-    client.force_login(user)
+    sign_in_staff(client, user)
     return client
 
 

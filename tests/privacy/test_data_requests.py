@@ -13,7 +13,7 @@ from gazette.newsletters import bounces
 from gazette.newsletters.models import BounceEvent, ErasedAddress, Subscriber
 from gazette.privacy.requests import request_label
 from gazette.support.models import Donor, Gift, Payment
-from tests.factories import make_staff
+from tests.factories import make_staff, sign_in_staff
 from tests.newsletters.conftest import make_subscribers
 from tests.support.giving import give
 
@@ -125,9 +125,9 @@ ERASER = (*VIEWER, "newsletters.delete_subscriber", "support.delete_donor")
 
 def test_admin_page_needs_both_view_permissions(client, weekly):
     url = reverse("privacy_data_requests")
-    client.force_login(make_staff("editor", "newsletters.view_subscriber"))
+    sign_in_staff(client, make_staff("editor", "newsletters.view_subscriber"))
     assert client.get(url).status_code in (302, 403)
-    client.force_login(make_staff("helper", *VIEWER))
+    sign_in_staff(client, make_staff("helper", *VIEWER))
     page = client.get(url)
     assert page.status_code == 200
     assert b"Data requests" in page.content
@@ -135,7 +135,7 @@ def test_admin_page_needs_both_view_permissions(client, weekly):
 
 def test_admin_lookup_export_and_erase(client, person):
     url = reverse("privacy_data_requests")
-    client.force_login(make_staff("fundraiser", *ERASER))
+    sign_in_staff(client, make_staff("fundraiser", *ERASER))
 
     bad = client.post(url, {"email": "nope", "action": "lookup"})
     assert bad.status_code == 400
@@ -165,7 +165,7 @@ def test_admin_lookup_export_and_erase(client, person):
 
 def test_admin_erase_needs_delete_permissions(client, person):
     url = reverse("privacy_data_requests")
-    client.force_login(make_staff("helper", *VIEWER))
+    sign_in_staff(client, make_staff("helper", *VIEWER))
     page = client.post(url, {"email": ADDRESS, "action": "lookup"}).content.decode()
     assert "Erase…" not in page
     refused = client.post(url, {"email": ADDRESS, "action": "erase-confirmed"})

@@ -16,7 +16,7 @@ from gazette.support import dashboard as figures
 from gazette.support import recording
 from gazette.support.demo import load_donation_history
 from gazette.support.models import Donor, Gift, Payment
-from tests.factories import make_staff
+from tests.factories import make_staff, sign_in_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -191,7 +191,7 @@ def test_active_recurring_donors_are_counted_once(history):
 
 def person(username: str, *permissions: str) -> Client:
     client = Client()
-    client.force_login(make_staff(username, *permissions))
+    sign_in_staff(client, make_staff(username, *permissions))
     return client
 
 
@@ -244,7 +244,7 @@ def test_fundraising_staff_see_the_charts_and_their_figures(history):
 def test_a_superuser_sees_it_and_an_unknown_period_is_explained(history):
     admin = get_user_model().objects.create_superuser("boss", "", "correct horse 42")
     client = Client()
-    client.force_login(admin)
+    sign_in_staff(client, admin)
     response = client.get(FUNDRAISING, {"period": "week"}, follow=True)
     assert response.status_code == 200
     assert "There is no period “week”: showing the last 12 months." in response.content.decode()

@@ -20,6 +20,7 @@ from gazette.publishing.management.commands.worker import CLOCK_JOBS
 from gazette.support import crypto, donor_records
 from gazette.support.models import Donor, Gift, Payment
 from gazette.support.providers import ProviderError
+from tests.factories import sign_in_staff
 
 from .giving import give
 
@@ -154,7 +155,7 @@ def staff(*permissions: str) -> Client:
     )
     user.groups.add(group)
     client = Client()
-    client.force_login(user)
+    sign_in_staff(client, user)
     return client
 
 

@@ -5,6 +5,7 @@ import secrets
 import signal
 import subprocess
 import sys
+from base64 import b32encode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,6 +18,7 @@ from gazette.publishing.management.commands.serve import granian_argv, prepare_d
 from gazette.publishing.store import PageStore
 
 ADMIN_USERNAME = "admin"
+DEMO_APP = "Demo authenticator app"
 
 
 class Command(BaseCommand):
@@ -42,12 +44,16 @@ class Command(BaseCommand):
         if not any(PageStore().paths()):
             self.stdout.write("Rendering the site into the page store…")
             self.stdout.write(str(build_site()))
-        password = self._reset_admin()
+        password, app_key, codes = self._reset_admin()
         port = options["port"]
         self.stdout.write(
             self.style.SUCCESS(f"\nThe Lantern (demo) is at http://127.0.0.1:{port}/")
             + f"\nAdmin: http://127.0.0.1:{port}/{settings.WAGTAILADMIN_PATH}/"
             + f"\n  user name: {ADMIN_USERNAME}\n  password:  {password}"
+            + "\n  second factor: an authenticator app with this key (or"
+            + f" `oathtool --totp -b {app_key}`):\n    {app_key}"
+            + f"\n  or one of these one-time recovery codes: {' '.join(codes)}"
+            + f"\n  (security keys and passkeys need a host name: http://localhost:{port}/)"
             + "\nPress Ctrl-C to stop.\n"
         )
         if not options["no_serve"]:
@@ -57,8 +63,13 @@ class Command(BaseCommand):
         self.stdout.write(f"\r  articles: {done}/{total}", ending="")
         self.stdout.flush()
 
-    def _reset_admin(self) -> str:
-        """A new password on every start: the demo never keeps one in a file."""
+    def _reset_admin(self) -> tuple[str, str, list[str]]:
+        """A new password, authenticator-app key and recovery codes on every start: the demo
+        never keeps one in a file. Staff need a second factor (gazette/accounts/)."""
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        from gazette.accounts import factors
+
         password = secrets.token_urlsafe(12)
         user, _ = get_user_model().objects.get_or_create(
             username=ADMIN_USERNAME, defaults={"email": "admin@example.org"}
@@ -66,7 +77,10 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
-        return password
+        TOTPDevice.objects.filter(user=user, name=DEMO_APP).delete()
+        app = TOTPDevice.objects.create(user=user, name=DEMO_APP, confirmed=True)
+        codes = factors.new_recovery_codes(user, request=None)[:3]
+        return password, b32encode(app.bin_key).decode(), codes
 
     def _serve(self, port: int) -> None:
         prepare_directories()
