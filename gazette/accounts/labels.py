@@ -11,18 +11,18 @@ from wagtail.log_actions import registry
 OWN = {
     "accounts.sign_in": _("Signed in"),
     "accounts.sign_in_failed": _("Sign-in failed"),
-    "accounts.sign_out": _("Signed out"),
     "accounts.mfa_added": _("Second factor added"),
     "accounts.mfa_removed": _("Second factor removed"),
-    "accounts.recovery_codes_made": _("Recovery codes made"),
+    "accounts.recovery_codes_generated": _("Recovery codes made"),
+    "accounts.locked_out": _("Account locked after failed sign-ins"),
+    "accounts.signed_out_everywhere": _("Signed out everywhere"),
     "accounts.roles_changed": _("Roles changed"),
     "accounts.group_permissions_changed": _("Group permissions changed"),
     "accounts.roles_reset": _("Roles reset to their defaults"),
     "accounts.audit_exported": _("Audit log exported"),
-    "newsletters.subscriber.export": _("Subscriber's data exported"),
-    "newsletters.subscribers.export": _("Subscriber list exported"),
-    "support.donor.export": _("Donor's data exported"),
-    "support.donor.erase": _("Donor erased"),
+    "privacy.export": _("Personal data exported"),
+    "privacy.export_list": _("Subscriber list exported"),
+    "privacy.erase": _("Personal data erased"),
 }
 
 

@@ -58,6 +58,7 @@ EDITOR = Role(
         "newsroom.change_author",
         "newsroom.delete_author",
         "newsroom.view_author",
+        "insights.view_insights",
     ),
     pages=("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
     collections=IMAGES_AND_DOCUMENTS,
@@ -104,6 +105,7 @@ ADMINISTRATOR = Role(
         "wagtailcore.change_site",
         "wagtailcore.delete_site",
         "accounts.view_auditentry",
+        "insights.view_insights",
     ),
 )
 ROLES = (REPORTER, EDITOR, NEWSLETTER_EDITOR, FUNDRAISING, ADMINISTRATOR)

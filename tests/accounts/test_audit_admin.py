@@ -78,7 +78,7 @@ def test_filters_by_who_action_and_days(admin, history):
 
 def test_a_backwards_date_range_says_so(admin, history):
     response = admin.get(LOG, {"since": "2026-03-12", "until": "2026-03-10"})
-    assert "The “From” date is after the “To” date." in response.content.decode()
+    assert "The start date is after the end date." in response.content.decode()
     assert rows(response) == []
 
 

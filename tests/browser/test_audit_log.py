@@ -1,14 +1,18 @@
-"""An administrator works in the admin (a failed sign-in, a sign-in, publish and unpublish
-an article, a setting changed, a colleague's role changed, a subscriber's data exported and
-the subscriber erased, an issue scheduled) and then finds each of those in Settings > Audit
-log, with no subscriber's address anywhere in it."""
+"""An administrator works in the admin (a failed sign-in, a sign-in, an authenticator app
+added, publish and unpublish an article, a setting changed, a colleague's role changed, a
+group's permissions changed, a subscriber's data exported and the subscriber erased, an
+issue scheduled) and then finds each of those in Settings > Audit log, with no subscriber's
+address anywhere in it."""
 
+import time
+from base64 import b32decode
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
+from django_otp.oath import TOTP
 
 from gazette.accounts.models import AuditEntry
 from tests.browser.conftest import sign_in
@@ -52,6 +56,16 @@ def test_an_administrators_session_is_in_the_audit_log(
         assert page.url.startswith(base + "/admin/login/")
         sign_in(page, base, "olga", PASSWORD)
 
+        # A second factor added: an authenticator app, from Sign-in security.
+        page.goto(base + "/admin/security/")
+        page.get_by_role("link", name="Add an authenticator app").click()
+        secret = page.locator("#totp-secret").inner_text()
+        totp = TOTP(b32decode(secret.replace(" ", "")))
+        totp.time = time.time()
+        page.fill("#id_token", f"{totp.token():06d}")
+        page.get_by_role("button", name="Add this app").click()
+        page.get_by_text("Your authenticator app is added.").wait_for()
+
         # Publish the draft, then unpublish it.
         page.goto(f"{base}/admin/pages/{article.pk}/edit/")
         page.locator("footer [data-w-dropdown-target='toggle']").last.click()
@@ -79,6 +93,18 @@ def test_an_administrators_session_is_in_the_audit_log(
         page.get_by_role("button", name="Save").first.click()
         page.wait_for_load_state("load")
         assert set(ivan.groups.values_list("name", flat=True)) == {"Editors"}
+
+        # Reporters lose the admin (a newsroom sending its reporters home for a while).
+        access_admin = Permission.objects.get(
+            content_type__app_label="wagtailadmin", codename="access_admin"
+        )
+        reporters = Group.objects.get(name="Reporters")
+        assert reporters.permissions.filter(pk=access_admin.pk).exists()
+        page.goto(f"{base}/admin/groups/edit/{reporters.pk}/")
+        page.locator(f"input[name='permissions'][value='{access_admin.pk}']").uncheck()
+        page.get_by_role("button", name="Save").first.click()
+        page.wait_for_load_state("load")
+        assert not reporters.permissions.filter(pk=access_admin.pk).exists()
 
         # A subscriber's data downloaded; another subscriber erased.
         page.goto(f"{base}/admin/subscriber/inspect/{reader.pk}/")
@@ -116,10 +142,12 @@ def test_an_administrators_session_is_in_the_audit_log(
         for expected in [
             ("Sign-in failed", ""),
             ("Signed in", ""),
+            ("Second factor added", "totp: Authenticator app"),
+            ("Group permissions changed", "Reporters"),
             ("Publish", HEADLINE),
             ("Unpublish", HEADLINE),
             ("Roles changed", "ivan"),
-            ("Subscriber's data exported", f"subscriber {reader.pk}"),
+            ("Personal data exported", f"subscriber {reader.pk}"),
             ("Erase", f"subscriber {erased.pk}"),
             ("Schedule issue", str(issue)),
         ]:

@@ -30,6 +30,7 @@ class Migration(migrations.Migration):
         ("newsletters", "__latest__"),
         ("support", "__latest__"),
         ("publishing", "__latest__"),
+        ("insights", "__latest__"),
     ]
 
     operations = [migrations.RunPython(create_roles, migrations.RunPython.noop)]
