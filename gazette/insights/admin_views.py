@@ -2,15 +2,13 @@
 as an SVG chart on the server (the fundraising dashboard's ``charts``) with the same figures
 in a table, and the pages read most. For superusers and staff with insights.view_insights."""
 
-from django.core.exceptions import PermissionDenied
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.generic import TemplateView
 from wagtail.admin.menu import MenuItem
-from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from gazette.support.charts import Chart, Series
+from gazette.support.dashboard_views import ChartPageView
 
 from . import figures as insights
 
@@ -42,18 +40,11 @@ def daily_chart(board: insights.Figures) -> Chart:
     )
 
 
-class InsightsView(WagtailAdminTemplateMixin, TemplateView):
+class InsightsView(ChartPageView):
     template_name = "insights/admin/insights.html"
     page_title = gettext_lazy("Insights")
     header_icon = "view"
-
-    def dispatch(self, request, *args, **kwargs):
-        if not can_view(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+    allowed = staticmethod(can_view)
 
     def get_context_data(self, **kwargs):
         board = insights.figures()

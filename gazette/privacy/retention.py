@@ -47,16 +47,14 @@ def _counter_minutes() -> int:
 
 def kept() -> list[Kept]:
     """What is kept about readers, subscribers and donors, in the order a reader meets it."""
-    rows = []
-    if (days := getattr(settings, "GAZETTE_INSIGHTS_RETENTION_DAYS", None)) is not None:
-        rows.append(
-            Kept(
-                _("Page views"),
-                _("How many times each page was read, per day; no address, cookie or device."),
-                _("To know which articles are read."),
-                days,
-            )
+    rows = [
+        Kept(
+            _("Page views"),
+            _("How many times each page was read, per day; no address, cookie or device."),
+            _("To know which articles are read."),
+            settings.GAZETTE_INSIGHTS_RETENTION_DAYS,
         )
+    ]
     rows += [
         Kept(
             _("Rate-limit counters"),

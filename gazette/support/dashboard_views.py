@@ -109,18 +109,28 @@ def gifts_chart(board: figures.Dashboard) -> Chart:
     )
 
 
-class FundraisingView(WagtailAdminTemplateMixin, TemplateView):
-    template_name = "support/admin/dashboard.html"
-    page_title = gettext_lazy("Fundraising")
-    header_icon = "table"
+class ChartPageView(WagtailAdminTemplateMixin, TemplateView):
+    """An admin page of figures for the users ``allowed`` lets in (this dashboard, and
+    the Insights page of gazette/insights)."""
+
+    @staticmethod
+    def allowed(user) -> bool:
+        return False
 
     def dispatch(self, request, *args, **kwargs):
-        if not can_view(request.user):
+        if not self.allowed(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
         return [*self.breadcrumbs_items, {"url": "", "label": self.page_title}]
+
+
+class FundraisingView(ChartPageView):
+    template_name = "support/admin/dashboard.html"
+    page_title = gettext_lazy("Fundraising")
+    header_icon = "table"
+    allowed = staticmethod(can_view)
 
     def get_context_data(self, **kwargs):
         key = self.request.GET.get("period", figures.DEFAULT_PERIOD)
